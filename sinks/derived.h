@@ -24,23 +24,27 @@ typedef enum lg_derived_type {
 } lg_derived_type;
 #define LG_DERIVED_TYPE_COUNT 6
 
+/* Version of the derived-event record layout, carried as schema_version in
+ * every encoding (JSON and Avro). Bump it when schemas/ gains a field. */
+#define LG_DERIVED_SCHEMA_VERSION 1
+
 #define LG_DERIVED_MAX_EVIDENCE 16
 #define LG_DERIVED_MAX_CHAIN 16
 
 typedef struct lg_derived {
     lg_derived_type type;
-    const char *event_id;     /* 32 lower-case hex chars, deterministic */
-    int64_t event_time_ms;    /* when the condition began/ended, event time */
-    const char *subject_id;   /* native id (access key id, ARN, token id...) */
-    const char *subject_kind; /* lg_node_kind_name() */
-    const char *subject_name; /* display name, may be NULL */
-    const char *owner_id;     /* human e-mail, NULL when ownerless */
-    const char *owner_status; /* "active" / "suspended" / "departed", NULL if no owner */
+    const char *event_id;      /* 32 lower-case hex chars, deterministic */
+    int64_t event_time_ms;     /* when the condition began/ended, event time */
+    const char *subject_id;    /* native id (access key id, ARN, token id...) */
+    const char *subject_kind;  /* lg_node_kind_name() */
+    const char *subject_name;  /* display name, may be NULL */
+    const char *owner_id;      /* human e-mail, NULL when ownerless */
+    const char *owner_status;  /* "active" / "suspended" / "departed", NULL if no owner */
     int64_t owner_departed_ms; /* departure time, 0 if not departed */
     bool privileged;
-    const char *reason;       /* one sentence for people */
-    const char *resolves;     /* for *.resolved: event_id of the opening event, else NULL */
-    const char *tenant;       /* may be NULL */
+    const char *reason;   /* one sentence for people */
+    const char *resolves; /* for *.resolved: event_id of the opening event, else NULL */
+    const char *tenant;   /* may be NULL */
     size_t nevidence;
     const char *evidence[LG_DERIVED_MAX_EVIDENCE]; /* "source:event-id" */
     size_t nchain;

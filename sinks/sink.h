@@ -27,13 +27,13 @@ typedef enum lg_sink_result {
 
 /** A dead-letter item: input that could not be used. */
 typedef struct lg_deadletter {
-    const char *source;      /* "cloudtrail", ... or "unknown" */
-    const char *reason;      /* human-readable */
-    const char *origin;      /* "file:PATH:LINE" or "kafka:TOPIC/PARTITION@OFFSET" */
-    const char *topic;       /* Kafka input topic or NULL */
-    int32_t partition;       /* -1 when not from Kafka */
-    int64_t offset;          /* -1 when not from Kafka */
-    const void *raw;         /* the original bytes */
+    const char *source; /* "cloudtrail", ... or "unknown" */
+    const char *reason; /* human-readable */
+    const char *origin; /* "file:PATH:LINE" or "kafka:TOPIC/PARTITION@OFFSET" */
+    const char *topic;  /* Kafka input topic or NULL */
+    int32_t partition;  /* -1 when not from Kafka */
+    int64_t offset;     /* -1 when not from Kafka */
+    const void *raw;    /* the original bytes */
     size_t rawlen;
 } lg_deadletter;
 
@@ -58,6 +58,13 @@ lg_sink_result lg_sink_emit(lg_sink *s, const lg_derived *ev, char *errstr, size
 lg_sink_result lg_sink_deadletter(lg_sink *s, const lg_deadletter *dl, char *errstr,
                                   size_t errstr_size);
 lg_sink_result lg_sink_flush(lg_sink *s, int timeout_ms, char *errstr, size_t errstr_size);
+
+/** The implementation state of s when s was made with ops, else NULL. Lets a
+ *  transport offer typed extras (e.g. lg_sink_kafka_get_stats). Borrowed. */
+void *lg_sink_impl(lg_sink *s, const lg_sink_ops *ops);
+
+/** The implementation's name (ops->name); static string. */
+const char *lg_sink_name(const lg_sink *s);
 
 /** Destroys the sink. NULL is a no-op. */
 void lg_sink_destroy(lg_sink *s);
