@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages listed in deploy/debian-packages.txt that are
 # not installed yet. Runs `apt-get update` only when something is missing.
-# Needs root, or sudo when not root. Usage: deploy/install-deps.sh [LIST]
+# Needs root, or sudo when not root.
+# Usage: deploy/install-deps.sh [--no-test] [LIST]
+#   --no-test  skip the packages whose line says "test-only" (image builds)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+skip_test=0
+if [[ "${1:-}" == "--no-test" ]]; then
+    skip_test=1
+    shift
+fi
 list="${1:-$here/debian-packages.txt}"
 
 if [[ ! -r "$list" ]]; then
@@ -13,7 +20,12 @@ if [[ ! -r "$list" ]]; then
 fi
 
 # The list without comments and blank lines.
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
+filter=(cat)
+if [[ $skip_test -eq 1 ]]; then
+    filter=(grep -v 'test-only')
+fi
+mapfile -t wanted < <("${filter[@]}" "$list" | sed -e 's/#.*//' -e 's/[[:space:]]//g' |
+    grep -v '^$')
 
 missing=()
 for pkg in "${wanted[@]}"; do
