@@ -197,11 +197,16 @@ stage_fuzz() {
     if [[ ! -d "$samples" ]]; then
         echo "fuzz: warning: samples dir $samples missing: empty seed corpus" >&2
     fi
-    local bin name work log
+    local src bin name work log
     mkdir -p "$fuzz_dir/artifacts" "$fuzz_dir/logs"
-    for bin in "$fuzz_dir"/fuzz_*; do
-        [[ -f "$bin" && -x "$bin" ]] || continue
-        name="$(basename "$bin")"
+    # One run per source file (a stale binary of a removed target is not run).
+    for src in tests/fuzz/fuzz_*.c; do
+        name="$(basename "$src" .c)"
+        bin="$fuzz_dir/$name"
+        if [[ ! -x "$bin" ]]; then
+            note_fail "fuzz: $name was not built ($bin missing)"
+            continue
+        fi
         work="$fuzz_dir/corpus/$name"
         rm -rf "$work"
         fill_corpus "$name" "$work"
