@@ -21,7 +21,7 @@
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+cd "$root" || exit 2
 
 samples="$(realpath -m "${LG_SAMPLES_DIR:-../shared/samples}")"
 build_dir="${BUILD_DIR:-build}"
