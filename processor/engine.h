@@ -34,12 +34,12 @@ typedef struct lg_pair {
 } lg_pair;
 
 typedef struct lg_engine_opts {
-    const char *state_dir;     /* RocksDB directory, created if missing */
-    lg_sink *out;              /* derived events; borrowed, required */
-    lg_sink *deadletter;       /* dead letters; borrowed, may equal out */
-    const lg_pair *owners;     /* configured ownership mappings, may be NULL */
+    const char *state_dir; /* RocksDB directory, created if missing */
+    lg_sink *out;          /* derived events; borrowed, required */
+    lg_sink *deadletter;   /* dead letters; borrowed, may equal out */
+    const lg_pair *owners; /* configured ownership mappings, may be NULL */
     size_t nowners;
-    const lg_pair *aliases;    /* configured GitHub login -> e-mail aliases */
+    const lg_pair *aliases; /* configured GitHub login -> e-mail aliases */
     size_t naliases;
     size_t cache_mb;           /* RocksDB block cache, MiB (0 = default 64) */
     int sink_flush_timeout_ms; /* 0 = default 30000 */
@@ -47,21 +47,21 @@ typedef struct lg_engine_opts {
 
 /** Where a message came from, for the dead-letter output. Borrowed. */
 typedef struct lg_origin {
-    const char *desc;    /* "file:PATH:LINE", "kafka:TOPIC/P@OFF" */
-    const char *topic;   /* or NULL */
-    int32_t partition;   /* -1 if none */
-    int64_t offset;      /* -1 if none */
+    const char *desc;  /* "file:PATH:LINE", "kafka:TOPIC/P@OFF" */
+    const char *topic; /* or NULL */
+    int32_t partition; /* -1 if none */
+    int64_t offset;    /* -1 if none */
 } lg_origin;
 
 typedef struct lg_engine_stats {
-    uint64_t messages;            /* messages handed to process */
+    uint64_t messages;              /* messages handed to process */
     uint64_t records[LG_SRC_COUNT]; /* usable records per source */
-    uint64_t duplicates;          /* re-delivered records ignored */
-    uint64_t failed_calls;        /* records with errorCode (no effect) */
-    uint64_t deadlettered;        /* bad records sent to dead letter */
-    uint64_t derived[8];          /* per lg_derived_type */
+    uint64_t duplicates;            /* re-delivered records ignored */
+    uint64_t failed_calls;          /* records with errorCode (no effect) */
+    uint64_t deadlettered;          /* bad records sent to dead letter */
+    uint64_t derived[8];            /* per lg_derived_type */
     uint64_t batches;
-    uint64_t nodes;               /* nodes created since open */
+    uint64_t nodes; /* nodes created since open */
 } lg_engine_stats;
 
 /** Opens (creating if needed) the state in opts->state_dir. Returns NULL and
@@ -88,8 +88,7 @@ void lg_engine_abort(lg_engine *e);
 
 /** Reads a committed position into a malloc'd NUL-terminated string
  *  (*out, caller frees) or sets *out = NULL when absent. Returns 0 or -1. */
-int lg_engine_position(lg_engine *e, const char *key, char **out, char *errstr,
-                       size_t errstr_size);
+int lg_engine_position(lg_engine *e, const char *key, char **out, char *errstr, size_t errstr_size);
 
 /** Number of messages processed since the last commit. */
 size_t lg_engine_pending(const lg_engine *e);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const char *const source_names[LG_SRC_COUNT] = {"none", "cloudtrail", "okta", "github",
-                                                        "bedrock"};
+                                                       "bedrock"};
 
 const char *lg_source_name(lg_source src) {
     if ((int)src < 0 || (int)src >= LG_SRC_COUNT)
@@ -20,11 +20,25 @@ lg_source lg_source_from_name(const char *name) {
 }
 
 static const char *const kind_names[LG_NODE_KIND_COUNT] = {
-    "unknown",          "human",        "iam_user",        "iam_role",
-    "access_key",       "service_credential", "sts_session", "aws_root",
-    "federated_user",   "github_account", "github_fine_grained_pat", "github_classic_token",
-    "github_deploy_key", "github_ssh_key", "github_app_installation", "okta_api_token",
-    "okta_service_app", "agent",        "okta_user",
+    "unknown",
+    "human",
+    "iam_user",
+    "iam_role",
+    "access_key",
+    "service_credential",
+    "sts_session",
+    "aws_root",
+    "federated_user",
+    "github_account",
+    "github_fine_grained_pat",
+    "github_classic_token",
+    "github_deploy_key",
+    "github_ssh_key",
+    "github_app_installation",
+    "okta_api_token",
+    "okta_service_app",
+    "agent",
+    "okta_user",
 };
 
 const char *lg_node_kind_name(lg_node_kind kind) {

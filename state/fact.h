@@ -39,24 +39,24 @@ typedef enum lg_source {
 /** Kinds of graph node. Values are stable: they are stored on disk. */
 typedef enum lg_node_kind {
     LG_NODE_UNKNOWN = 0,
-    LG_NODE_HUMAN = 1,           /* id: lower-case e-mail                     */
-    LG_NODE_IAM_USER = 2,        /* id: arn:aws:iam::ACCT:user/NAME (no path) */
-    LG_NODE_IAM_ROLE = 3,        /* id: arn:aws:iam::ACCT:role/NAME (no path) */
-    LG_NODE_ACCESS_KEY = 4,      /* id: AKIA...                               */
-    LG_NODE_SERVICE_CRED = 5,    /* id: serviceSpecificCredentialId           */
-    LG_NODE_STS_SESSION = 6,     /* id: ASIA... (temporary access key id)     */
-    LG_NODE_AWS_ROOT = 7,        /* id: arn:aws:iam::ACCT:root                */
-    LG_NODE_FEDERATED_USER = 8,  /* id: arn:aws:sts::ACCT:federated-user/NAME */
-    LG_NODE_GH_ACCOUNT = 9,      /* id: github:LOGIN (a GitHub user login)    */
-    LG_NODE_GH_FINE_PAT = 10,    /* id: github-pat:<hashed_token or token_id> */
+    LG_NODE_HUMAN = 1,             /* id: lower-case e-mail                     */
+    LG_NODE_IAM_USER = 2,          /* id: arn:aws:iam::ACCT:user/NAME (no path) */
+    LG_NODE_IAM_ROLE = 3,          /* id: arn:aws:iam::ACCT:role/NAME (no path) */
+    LG_NODE_ACCESS_KEY = 4,        /* id: AKIA...                               */
+    LG_NODE_SERVICE_CRED = 5,      /* id: serviceSpecificCredentialId           */
+    LG_NODE_STS_SESSION = 6,       /* id: ASIA... (temporary access key id)     */
+    LG_NODE_AWS_ROOT = 7,          /* id: arn:aws:iam::ACCT:root                */
+    LG_NODE_FEDERATED_USER = 8,    /* id: arn:aws:sts::ACCT:federated-user/NAME */
+    LG_NODE_GH_ACCOUNT = 9,        /* id: github:LOGIN (a GitHub user login)    */
+    LG_NODE_GH_FINE_PAT = 10,      /* id: github-pat:<hashed_token or token_id> */
     LG_NODE_GH_CLASSIC_TOKEN = 11, /* id: github-token:<hashed_token|token_id> */
-    LG_NODE_GH_DEPLOY_KEY = 12,  /* id: github-key:<repo>:<fingerprint|id>    */
-    LG_NODE_GH_SSH_KEY = 13,     /* id: github-key:<login>:<fingerprint|id>   */
-    LG_NODE_GH_APP_INSTALL = 14, /* id: github-app:<org>:<installation id|name> */
-    LG_NODE_OKTA_API_TOKEN = 15, /* id: Okta token id                         */
+    LG_NODE_GH_DEPLOY_KEY = 12,    /* id: github-key:<repo>:<fingerprint|id>    */
+    LG_NODE_GH_SSH_KEY = 13,       /* id: github-key:<login>:<fingerprint|id>   */
+    LG_NODE_GH_APP_INSTALL = 14,   /* id: github-app:<org>:<installation id|name> */
+    LG_NODE_OKTA_API_TOKEN = 15,   /* id: Okta token id                         */
     LG_NODE_OKTA_SERVICE_APP = 16, /* id: Okta app instance id                */
-    LG_NODE_AGENT = 17,          /* id: Bedrock agentId                       */
-    LG_NODE_OKTA_USER = 18,      /* reserved: Okta users are humans           */
+    LG_NODE_AGENT = 17,            /* id: Bedrock agentId                       */
+    LG_NODE_OKTA_USER = 18,        /* reserved: Okta users are humans           */
 } lg_node_kind;
 #define LG_NODE_KIND_COUNT 19
 
@@ -121,11 +121,11 @@ typedef struct lg_fact {
     lg_node_kind actor_kind; /* kind of actor, LG_NODE_UNKNOWN if absent */
     lg_str actor;            /* node id of the principal that made the call */
     lg_node_kind parent_kind;
-    lg_str parent;           /* see per-type comments */
-    lg_str object;           /* e-mail for OWNER/ALIAS/SESSION hints */
-    lg_str detail;           /* name, policy, action ... (informational) */
-    int status;              /* lg_human_status for HUMAN_STATUS */
-    bool flag;               /* see per-type comments */
+    lg_str parent; /* see per-type comments */
+    lg_str object; /* e-mail for OWNER/ALIAS/SESSION hints */
+    lg_str detail; /* name, policy, action ... (informational) */
+    int status;    /* lg_human_status for HUMAN_STATUS */
+    bool flag;     /* see per-type comments */
 } lg_fact;
 
 #define LG_RECORD_MAX_FACTS 16

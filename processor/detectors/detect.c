@@ -1,0 +1,519 @@
+/* processor/detectors/detect.c - see detect.h. */
+#include "processor/detectors/detect.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_RELATED 64
+#define MAX_DESCENDANTS 1000000
+
+/* An owned derived event, collected per batch and sorted before emission. */
+typedef struct pending {
+    lg_derived ev;
+    char *strs[8 + LG_DERIVED_MAX_EVIDENCE + LG_DERIVED_MAX_CHAIN];
+    size_t nstrs;
+} pending;
+
+/* A set of strings (visited ids). Open addressing; owns its strings. */
+typedef struct strset {
+    char **slot;
+    size_t cap, n;
+} strset;
+
+struct lg_detect {
+    lg_graph *g;
+    pending *out;
+    size_t nout, capout;
+    strset seen;  /* subjects evaluated this run */
+    char **queue; /* BFS queue of descendants (borrowed from seen) */
+    size_t nqueue, capqueue;
+    int failed;
+};
+
+static uint64_t h64(const char *s, uint64_t seed) {
+    uint64_t h = 1469598103934665603ULL ^ seed;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t fmix(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+void lg_detect_event_id(char out[33], const char *const *parts) {
+    uint64_t a = 0x9e3779b97f4a7c15ULL, b = 0x2545f4914f6cdd1dULL;
+    for (size_t i = 0; parts[i]; i++) {
+        a = fmix(a ^ h64(parts[i], a));
+        b = fmix(b ^ h64(parts[i], b + i + 1));
+        a = fmix(a ^ 0x1f), b = fmix(b ^ 0x1f); /* separator */
+    }
+    snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, a, b);
+}
+
+/* ---- string set ---- */
+
+static int strset_add(strset *s, const char *str, char **stored) {
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 256;
+        char **ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->slot[i])
+                continue;
+            size_t j = h64(s->slot[i], 0) & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = s->slot[i];
+        }
+        free(s->slot);
+        s->slot = ns;
+        s->cap = ncap;
+    }
+    size_t j = h64(str, 0) & (s->cap - 1);
+    while (s->slot[j]) {
+        if (strcmp(s->slot[j], str) == 0)
+            return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    if (!(s->slot[j] = strdup(str)))
+        return -1;
+    s->n++;
+    if (stored)
+        *stored = s->slot[j];
+    return 1;
+}
+
+static void strset_clear(strset *s) {
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->slot[i]);
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
+lg_detect *lg_detect_new(lg_graph *g) {
+    lg_detect *d = calloc(1, sizeof *d);
+    if (d)
+        d->g = g;
+    return d;
+}
+
+static void pending_clear(lg_detect *d) {
+    for (size_t i = 0; i < d->nout; i++)
+        for (size_t j = 0; j < d->out[i].nstrs; j++)
+            free(d->out[i].strs[j]);
+    d->nout = 0;
+}
+
+void lg_detect_destroy(lg_detect *d) {
+    if (!d)
+        return;
+    pending_clear(d);
+    free(d->out);
+    free(d->queue);
+    strset_clear(&d->seen);
+    free(d);
+}
+
+/* ---- building events ---- */
+
+static const char *own(pending *p, const char *s) {
+    if (!s || p->nstrs >= sizeof p->strs / sizeof p->strs[0])
+        return NULL;
+    char *c = strdup(s);
+    if (c)
+        p->strs[p->nstrs++] = c;
+    return c;
+}
+
+static void add_evidence(pending *p, const char *evt) {
+    if (!evt || !*evt || p->ev.nevidence >= LG_DERIVED_MAX_EVIDENCE)
+        return;
+    if (strncmp(evt, "none:", 5) == 0) /* configuration, not an event */
+        return;
+    for (size_t i = 0; i < p->ev.nevidence; i++)
+        if (strcmp(p->ev.evidence[i], evt) == 0)
+            return;
+    const char *c = own(p, evt);
+    if (c)
+        p->ev.evidence[p->ev.nevidence++] = c;
+}
+
+static pending *new_event(lg_detect *d, lg_derived_type type, const lg_node *s, int64_t t,
+                          const lg_attribution *a, const char *event_id) {
+    if (lg_strlist_has(s->announced, s->nannounced, event_id))
+        return NULL;
+    if (d->nout == d->capout) {
+        size_t cap = d->capout ? d->capout * 2 : 64;
+        pending *o = realloc(d->out, cap * sizeof *o);
+        if (!o) {
+            d->failed = 1;
+            return NULL;
+        }
+        d->out = o;
+        d->capout = cap;
+    }
+    lg_node *mut = lg_graph_get(d->g, s->id, strlen(s->id));
+    if (!mut || lg_strlist_add(&mut->announced, &mut->nannounced, event_id) < 0) {
+        d->failed = 1;
+        return NULL;
+    }
+    lg_graph_mark_dirty(d->g, mut);
+    pending *p = &d->out[d->nout++];
+    memset(p, 0, sizeof *p);
+    p->ev.type = type;
+    p->ev.event_id = own(p, event_id);
+    p->ev.event_time_ms = t;
+    p->ev.subject_id = own(p, s->id);
+    p->ev.subject_kind = lg_node_kind_name(s->kind);
+    p->ev.subject_name = own(p, s->name);
+    p->ev.tenant = own(p, s->tenant);
+    if (a && a->owner_id) {
+        p->ev.owner_id = own(p, a->owner_id);
+        p->ev.owner_status = lg_human_status_name(a->owner_status);
+        if (a->owner_status == LG_STATUS_DEPARTED)
+            p->ev.owner_departed_ms = a->status_since;
+    }
+    if (a) {
+        for (size_t i = 0; i <= a->n && p->ev.nchain < LG_DERIVED_MAX_CHAIN; i++) {
+            const char *c = own(p, a->chain[i]);
+            if (c)
+                p->ev.chain[p->ev.nchain++] = c;
+        }
+        for (size_t i = 0; i < a->n; i++)
+            add_evidence(p, a->evidence[i]);
+    }
+    add_evidence(p, s->created_evt);
+    return p;
+}
+
+static void fmt_time(char *buf, size_t n, int64_t ms) {
+    if (ms == LG_TIME_NONE || ms <= LG_TIME_NONE + 1) {
+        snprintf(buf, n, "the beginning of its known history");
+        return;
+    }
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void set_reason(pending *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(pending *p, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    p->ev.reason = own(p, buf);
+}
+
+/* ---- the timeline of one subject ---- */
+
+typedef struct related {
+    const lg_node *nodes[MAX_RELATED];
+    size_t n;
+} related;
+
+static void rel_add(lg_detect *d, related *r, const char *id) {
+    if (!id || r->n >= MAX_RELATED)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->nodes[i]->id, id) == 0)
+            return;
+    const lg_node *n = lg_graph_get(d->g, id, strlen(id));
+    if (n)
+        r->nodes[r->n++] = n;
+}
+
+/* Everything whose history can change the subject's owner or privilege. */
+static void collect_related(lg_detect *d, const lg_node *s, related *r) {
+    r->n = 0;
+    r->nodes[r->n++] = s;
+    for (size_t i = 0; i < r->n; i++) {
+        const lg_node *n = r->nodes[i];
+        for (uint32_t j = 0; j < n->owner.n; j++)
+            rel_add(d, r, n->owner.items[j].str);
+        rel_add(d, r, n->parent);
+        rel_add(d, r, n->creator);
+        rel_add(d, r, n->issuer);
+        rel_add(d, r, n->hint);
+        rel_add(d, r, n->alias_of);
+    }
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t collect_times(const related *r, int64_t **out) {
+    size_t cap = 16, n = 0;
+    int64_t *t = malloc(cap * sizeof *t);
+    if (!t)
+        return 0;
+#define PUSH(v)                                                                                    \
+    do {                                                                                           \
+        if ((v) == LG_TIME_NONE)                                                                   \
+            break;                                                                                 \
+        if (n == cap) {                                                                            \
+            int64_t *nt = realloc(t, (cap *= 2) * sizeof *t);                                      \
+            if (!nt) {                                                                             \
+                free(t);                                                                           \
+                return 0;                                                                          \
+            }                                                                                      \
+            t = nt;                                                                                \
+        }                                                                                          \
+        t[n++] = (v);                                                                              \
+    } while (0)
+    for (size_t i = 0; i < r->n; i++) {
+        const lg_node *x = r->nodes[i];
+        PUSH(x->created_ms);
+        PUSH(x->deleted_ms);
+        const lg_series *ss[] = {&x->owner, &x->status, &x->priv, &x->enabled};
+        for (size_t k = 0; k < 4; k++)
+            for (uint32_t j = 0; j < ss[k]->n; j++)
+                PUSH(ss[k]->items[j].t);
+    }
+#undef PUSH
+    qsort(t, n, sizeof *t, cmp_i64);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || t[u - 1] != t[i])
+            t[u++] = t[i];
+    *out = t;
+    return u;
+}
+
+static const char *end_reason(lg_detect *d, const lg_node *s, int64_t t, const char *old_owner,
+                              const lg_attribution *now) {
+    if (s->deleted_ms != LG_TIME_NONE && t >= s->deleted_ms)
+        return "deleted";
+    if (!lg_node_active_at(s, t))
+        return "disabled";
+    if (now->owner_id && old_owner && strcmp(now->owner_id, old_owner) == 0)
+        return "owner reactivated";
+    (void)d;
+    return "reassigned";
+}
+
+typedef struct cond_state {
+    bool on;
+    char owner[320]; /* owner at begin ("" = none) */
+    char begin_id[33];
+    int64_t begin;
+} cond_state;
+
+static void eval_timeline(lg_detect *d, const lg_node *s) {
+    if (!lg_node_kind_is_nhi(s->kind) || s->kind == LG_NODE_STS_SESSION)
+        return;
+    related r;
+    collect_related(d, s, &r);
+    int64_t *times = NULL;
+    size_t nt = collect_times(&r, &times);
+    cond_state orphan = {0}, priv = {0};
+    bool is_key = lg_node_kind_is_credential(s->kind);
+    for (size_t i = 0; i < nt && !d->failed; i++) {
+        int64_t t = times[i];
+        lg_attribution a;
+        lg_graph_attribute(d->g, s, t, &a);
+        bool active = lg_node_active_at(s, t);
+        const char *grant = NULL;
+        bool privileged = lg_graph_privileged_at(d->g, s, t, &grant);
+        const char *owner = a.owner_id ? a.owner_id : "";
+        /* orphan */
+        bool o_on = active && a.owner_id && a.owner_status == LG_STATUS_DEPARTED;
+        if (orphan.on && (!o_on || strcmp(orphan.owner, owner) != 0)) {
+            char id[33];
+            char tb[24];
+            snprintf(tb, sizeof tb, "%" PRId64, t);
+            lg_detect_event_id(id, (const char *[]){"orphan.resolved", orphan.begin_id, tb, NULL});
+            pending *p = new_event(d, LG_DERIVED_ORPHAN_RESOLVED, s, t, &a, id);
+            if (p) {
+                p->ev.resolves = own(p, orphan.begin_id);
+                p->ev.privileged = privileged;
+                const char *why = end_reason(d, s, t, orphan.owner, &a);
+                set_reason(p, "%s %s is no longer orphaned: %s", lg_node_kind_name(s->kind), s->id,
+                           why);
+                add_evidence(p, !active ? s->deleted_evt : a.status_evt);
+            }
+            orphan.on = false;
+        }
+        if (o_on && !orphan.on) {
+            char tb[24];
+            snprintf(tb, sizeof tb, "%" PRId64, t);
+            lg_detect_event_id(orphan.begin_id,
+                               (const char *[]){"orphan.new", s->id, owner, tb, NULL});
+            snprintf(orphan.owner, sizeof orphan.owner, "%s", owner);
+            orphan.on = true;
+            orphan.begin = t;
+            pending *p = new_event(d, LG_DERIVED_ORPHAN_NEW, s, t, &a, orphan.begin_id);
+            if (p) {
+                char dep[32];
+                fmt_time(dep, sizeof dep, a.status_since);
+                p->ev.privileged = privileged;
+                set_reason(p, "%s %s is active but its owner %s departed at %s (via %s)",
+                           lg_node_kind_name(s->kind), s->id, owner, dep,
+                           a.n ? lg_basis_name(a.basis[0]) : "none");
+                add_evidence(p, a.status_evt);
+            }
+        }
+        /* privileged credential without a human owner */
+        bool p_on = is_key && active && privileged && !a.owner_id;
+        if (priv.on && !p_on) {
+            char id[33], tb[24];
+            snprintf(tb, sizeof tb, "%" PRId64, t);
+            lg_detect_event_id(
+                id, (const char *[]){"privileged_key.ownerless.resolved", priv.begin_id, tb, NULL});
+            pending *p = new_event(d, LG_DERIVED_PRIV_OWNERLESS_RESOLVED, s, t, &a, id);
+            if (p) {
+                p->ev.resolves = own(p, priv.begin_id);
+                p->ev.privileged = privileged;
+                set_reason(p, "%s %s: %s", lg_node_kind_name(s->kind), s->id,
+                           !active       ? "deleted or disabled"
+                           : !privileged ? "no longer privileged"
+                                         : "now has a human owner");
+            }
+            priv.on = false;
+        }
+        if (p_on && !priv.on) {
+            char tb[24];
+            snprintf(tb, sizeof tb, "%" PRId64, t);
+            lg_detect_event_id(priv.begin_id,
+                               (const char *[]){"privileged_key.ownerless", s->id, tb, NULL});
+            priv.on = true;
+            priv.begin = t;
+            pending *p = new_event(d, LG_DERIVED_PRIV_OWNERLESS, s, t, &a, priv.begin_id);
+            if (p) {
+                p->ev.privileged = true;
+                const char *root = a.chain[a.n];
+                set_reason(p, "privileged %s %s has no human owner (lineage ends at %s%s)",
+                           lg_node_kind_name(s->kind), s->id, root, a.cycle ? ", a cycle" : "");
+                add_evidence(p, grant);
+            }
+        }
+    }
+    free(times);
+}
+
+/* A use at time t by subject s: used after departure / agent acting. */
+static void eval_use(lg_detect *d, const lg_node *s, int64_t t, const char *evt) {
+    if (t == LG_TIME_NONE)
+        return;
+    bool agent = s->kind == LG_NODE_AGENT;
+    if (!agent && !lg_node_kind_is_credential(s->kind))
+        return;
+    lg_attribution a;
+    lg_graph_attribute(d->g, s, t, &a);
+    if (!a.owner_id || a.owner_status != LG_STATUS_DEPARTED)
+        return;
+    const char *type = agent ? "agent.departed_principal" : "credential.used_after_departure";
+    char id[33], dep[24];
+    snprintf(dep, sizeof dep, "%" PRId64, a.status_since);
+    lg_detect_event_id(id, (const char *[]){type, s->id, a.owner_id, dep, NULL});
+    pending *p =
+        new_event(d, agent ? LG_DERIVED_AGENT_DEPARTED_PRINCIPAL : LG_DERIVED_USED_AFTER_DEPARTURE,
+                  s, t, &a, id);
+    if (!p)
+        return;
+    char when[32];
+    fmt_time(when, sizeof when, a.status_since);
+    p->ev.privileged = lg_graph_privileged_at(d->g, s, t, NULL);
+    if (agent)
+        set_reason(p, "agent %s%s%s acted under the authority of %s, who departed at %s", s->id,
+                   s->name ? " " : "", s->name ? s->name : "", a.owner_id, when);
+    else
+        set_reason(p, "%s %s was used (%s) after its owner %s departed at %s",
+                   lg_node_kind_name(s->kind), s->id, s->last_action ? s->last_action : "call",
+                   a.owner_id, when);
+    add_evidence(p, evt);
+    add_evidence(p, a.status_evt);
+}
+
+/* ---- the batch ---- */
+
+static int enqueue(void *opaque, const char *to, char link) {
+    lg_detect *d = opaque;
+    (void)link;
+    char *stored = NULL;
+    int rc = strset_add(&d->seen, to, &stored);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 || d->seen.n > MAX_DESCENDANTS)
+        return 0;
+    if (d->nqueue == d->capqueue) {
+        size_t cap = d->capqueue ? d->capqueue * 2 : 256;
+        char **q = realloc(d->queue, cap * sizeof *q);
+        if (!q)
+            return -1;
+        d->queue = q;
+        d->capqueue = cap;
+    }
+    d->queue[d->nqueue++] = stored;
+    return 0;
+}
+
+static int cmp_pending(const void *a, const void *b) {
+    const pending *x = a, *y = b;
+    if (x->ev.event_time_ms != y->ev.event_time_ms)
+        return x->ev.event_time_ms < y->ev.event_time_ms ? -1 : 1;
+    return strcmp(x->ev.event_id, y->ev.event_id);
+}
+
+int lg_detect_run(lg_detect *d, lg_emit_fn emit, void *opaque, char *errstr, size_t errstr_size) {
+    d->failed = 0;
+    d->nqueue = 0;
+    strset_clear(&d->seen);
+    pending_clear(d);
+    lg_node **touched;
+    const unsigned *flags;
+    size_t nt = lg_graph_touched(d->g, &touched, &flags);
+    /* ids first: node pointers may be evicted by nothing during a run, but
+     * the set owns copies so BFS can follow links to nodes not yet loaded */
+    for (size_t i = 0; i < nt; i++)
+        if ((flags[i] & LG_TOUCH_STRUCT) && enqueue(d, touched[i]->id, 0) < 0)
+            goto oom;
+    for (size_t qi = 0; qi < d->nqueue && !d->failed; qi++) {
+        const char *id = d->queue[qi];
+        if (lg_graph_links(d->g, id, 0, enqueue, d) < 0)
+            goto oom;
+        lg_node *s = lg_graph_get(d->g, id, strlen(id));
+        if (!s)
+            continue;
+        eval_timeline(d, s);
+        if (s->last_used_ms != LG_TIME_NONE)
+            eval_use(d, s, s->last_used_ms, s->last_used_evt);
+    }
+    const lg_usage *uses;
+    size_t nu = lg_graph_usages(d->g, &uses);
+    for (size_t i = 0; i < nu && !d->failed; i++)
+        eval_use(d, uses[i].node, uses[i].t, uses[i].evt);
+    if (d->failed)
+        goto oom;
+    if (d->nout > 1)
+        qsort(d->out, d->nout, sizeof *d->out, cmp_pending);
+    for (size_t i = 0; i < d->nout; i++)
+        if (emit(opaque, &d->out[i].ev) != 0) {
+            snprintf(errstr, errstr_size, "detectors: the output refused a derived event");
+            pending_clear(d);
+            return -1;
+        }
+    pending_clear(d);
+    return 0;
+oom:
+    snprintf(errstr, errstr_size, "detectors: out of memory or state read failure");
+    pending_clear(d);
+    return -1;
+}

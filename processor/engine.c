@@ -1,0 +1,200 @@
+/* processor/engine.c - see engine.h. */
+#include "processor/engine.h"
+
+#include "processor/detectors/detect.h"
+#include "processor/sources/source.h"
+#include "state/graph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lg_engine {
+    lg_engine_opts opts;
+    lg_graph *graph;
+    lg_detect *detect;
+    lg_source_ctx *src;
+    lg_engine_stats stats;
+    size_t pending;
+    /* per-process() call context for the parser callbacks */
+    const lg_origin *origin;
+    lg_source cur_src;
+    int failed;
+    char *errstr;
+    size_t errstr_size;
+};
+
+static int apply_config(lg_engine *e, char *errstr, size_t errstr_size) {
+    for (size_t i = 0; i < e->opts.nowners; i++) {
+        const char *id = e->opts.owners[i].id;
+        if (lg_graph_apply_config(e->graph, id, LG_NODE_UNKNOWN, e->opts.owners[i].email, errstr,
+                                  errstr_size) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < e->opts.naliases; i++) {
+        char id[512];
+        const char *login = e->opts.aliases[i].id;
+        snprintf(id, sizeof id, "%s%s", strncmp(login, "github:", 7) ? "github:" : "", login);
+        if (lg_graph_apply_config(e->graph, id, LG_NODE_GH_ACCOUNT, e->opts.aliases[i].email,
+                                  errstr, errstr_size) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errstr_size) {
+    if (!opts || !opts->state_dir || !opts->out) {
+        snprintf(errstr, errstr_size, "engine: state_dir and out are required");
+        return NULL;
+    }
+    lg_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(errstr, errstr_size, "engine: out of memory");
+        return NULL;
+    }
+    e->opts = *opts;
+    if (!e->opts.deadletter)
+        e->opts.deadletter = opts->out;
+    if (!e->opts.sink_flush_timeout_ms)
+        e->opts.sink_flush_timeout_ms = 30000;
+    lg_graph_opts go = {.cache_mb = opts->cache_mb};
+    if (!(e->graph = lg_graph_open(opts->state_dir, &go, errstr, errstr_size)))
+        goto fail;
+    if (!(e->detect = lg_detect_new(e->graph)) || !(e->src = lg_source_ctx_new())) {
+        snprintf(errstr, errstr_size, "engine: out of memory");
+        goto fail;
+    }
+    /* configured mappings are state like any other: applied in a batch of
+     * their own, and re-applying them is idempotent */
+    if (apply_config(e, errstr, errstr_size) < 0 ||
+        lg_engine_commit(e, NULL, 0, errstr, errstr_size) < 0)
+        goto fail;
+    return e;
+fail:
+    lg_engine_close(e);
+    return NULL;
+}
+
+void lg_engine_close(lg_engine *e) {
+    if (!e)
+        return;
+    lg_source_ctx_destroy(e->src);
+    lg_detect_destroy(e->detect);
+    lg_graph_close(e->graph);
+    free(e);
+}
+
+static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t rawlen) {
+    lg_engine *e = opaque;
+    (void)raw;
+    (void)rawlen;
+    int seen = lg_graph_check_seen(e->graph, rec->source, rec->event_id, e->errstr, e->errstr_size);
+    if (seen < 0)
+        return e->failed = -1;
+    if (seen) {
+        e->stats.duplicates++;
+        return 0;
+    }
+    if ((int)rec->source > 0 && (int)rec->source < LG_SRC_COUNT)
+        e->stats.records[rec->source]++;
+    if (rec->failed) {
+        e->stats.failed_calls++;
+        return 0;
+    }
+    for (size_t i = 0; i < rec->nfacts; i++)
+        if (lg_graph_apply(e->graph, rec, &rec->facts[i], e->errstr, e->errstr_size) < 0)
+            return e->failed = -1;
+    return 0;
+}
+
+static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reason) {
+    lg_engine *e = opaque;
+    const lg_origin *o = e->origin;
+    lg_deadletter dl = {
+        .source = lg_source_name(e->cur_src),
+        .reason = reason,
+        .origin = o && o->desc ? o->desc : "unknown",
+        .topic = o ? o->topic : NULL,
+        .partition = o ? o->partition : -1,
+        .offset = o ? o->offset : -1,
+        .raw = raw,
+        .rawlen = rawlen,
+    };
+    e->stats.deadlettered++;
+    lg_sink_result r = lg_sink_deadletter(e->opts.deadletter, &dl, e->errstr, e->errstr_size);
+    if (r == LG_SINK_OK)
+        return 0;
+    return e->failed = -1;
+}
+
+int lg_engine_process(lg_engine *e, lg_source src, const char *buf, size_t len,
+                      const lg_origin *origin, char *errstr, size_t errstr_size) {
+    e->origin = origin;
+    e->cur_src = src;
+    e->failed = 0;
+    e->errstr = errstr;
+    e->errstr_size = errstr_size;
+    e->stats.messages++;
+    e->pending++;
+    lg_source_parse(e->src, src, buf, len, on_record, on_bad, e);
+    e->origin = NULL;
+    return e->failed ? -1 : 0;
+}
+
+static int emit_derived(void *opaque, const lg_derived *ev) {
+    lg_engine *e = opaque;
+    char err[256];
+    lg_sink_result r = lg_sink_emit(e->opts.out, ev, err, sizeof err);
+    if (r != LG_SINK_OK) {
+        fprintf(stderr, "lineaged: engine: derived event %s not accepted: %s\n", ev->event_id, err);
+        return -1;
+    }
+    if ((int)ev->type >= 0 && (int)ev->type < 8)
+        e->stats.derived[ev->type]++;
+    return 0;
+}
+
+int lg_engine_commit(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
+                     size_t errstr_size) {
+    if (lg_detect_run(e->detect, emit_derived, e, errstr, errstr_size) < 0)
+        goto fail;
+    lg_sink_result r =
+        lg_sink_flush(e->opts.out, e->opts.sink_flush_timeout_ms, errstr, errstr_size);
+    if (r == LG_SINK_OK && e->opts.deadletter != e->opts.out)
+        r = lg_sink_flush(e->opts.deadletter, e->opts.sink_flush_timeout_ms, errstr, errstr_size);
+    if (r != LG_SINK_OK)
+        goto fail;
+    const char *keys[64], *vals[64];
+    if (npos > 64) {
+        snprintf(errstr, errstr_size, "engine: at most 64 positions per commit");
+        goto fail;
+    }
+    for (size_t i = 0; i < npos; i++)
+        keys[i] = pos[i].id, vals[i] = pos[i].email;
+    if (lg_graph_commit(e->graph, keys, vals, npos, errstr, errstr_size) < 0)
+        goto fail;
+    e->stats.batches++;
+    e->pending = 0;
+    return 0;
+fail:
+    lg_engine_abort(e);
+    return -1;
+}
+
+void lg_engine_abort(lg_engine *e) {
+    lg_graph_abort(e->graph);
+    e->pending = 0;
+}
+
+int lg_engine_position(lg_engine *e, const char *key, char **out, char *errstr,
+                       size_t errstr_size) {
+    return lg_graph_meta_get(e->graph, key, out, errstr, errstr_size);
+}
+
+size_t lg_engine_pending(const lg_engine *e) {
+    return e->pending;
+}
+
+const lg_engine_stats *lg_engine_get_stats(const lg_engine *e) {
+    return &e->stats;
+}

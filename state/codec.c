@@ -1,0 +1,107 @@
+/* state/codec.c - see codec.h. */
+#include "state/codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool wbuf_reserve(lg_wbuf *w, size_t more) {
+    if (w->oom)
+        return false;
+    if (w->n + more <= w->cap)
+        return true;
+    size_t cap = w->cap ? w->cap : 256;
+    while (cap < w->n + more)
+        cap *= 2;
+    char *p = realloc(w->p, cap);
+    if (!p) {
+        w->oom = true;
+        return false;
+    }
+    w->p = p;
+    w->cap = cap;
+    return true;
+}
+
+void lg_wbuf_bytes(lg_wbuf *w, const void *p, size_t n) {
+    if (!wbuf_reserve(w, n))
+        return;
+    if (n)
+        memcpy(w->p + w->n, p, n);
+    w->n += n;
+}
+
+void lg_wbuf_u64(lg_wbuf *w, uint64_t v) {
+    unsigned char b[10];
+    size_t i = 0;
+    while (v >= 0x80) {
+        b[i++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    b[i++] = (unsigned char)v;
+    lg_wbuf_bytes(w, b, i);
+}
+
+void lg_wbuf_i64(lg_wbuf *w, int64_t v) {
+    /* zig-zag */
+    lg_wbuf_u64(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+void lg_wbuf_str(lg_wbuf *w, const char *s) {
+    if (!s) {
+        lg_wbuf_u64(w, 0);
+        return;
+    }
+    size_t n = strlen(s);
+    lg_wbuf_u64(w, (uint64_t)n + 1);
+    lg_wbuf_bytes(w, s, n);
+}
+
+void lg_wbuf_reset(lg_wbuf *w) {
+    w->n = 0;
+}
+
+void lg_wbuf_free(lg_wbuf *w) {
+    free(w->p);
+    memset(w, 0, sizeof *w);
+}
+
+uint64_t lg_rbuf_u64(lg_rbuf *r) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (r->off >= r->n) {
+            r->err = true;
+            return 0;
+        }
+        unsigned char c = r->p[r->off++];
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return v;
+    }
+    r->err = true;
+    return 0;
+}
+
+int64_t lg_rbuf_i64(lg_rbuf *r) {
+    uint64_t u = lg_rbuf_u64(r);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+char *lg_rbuf_str(lg_rbuf *r) {
+    uint64_t n = lg_rbuf_u64(r);
+    if (r->err || n == 0)
+        return NULL;
+    n -= 1;
+    if (n > r->n - r->off) {
+        r->err = true;
+        return NULL;
+    }
+    char *s = malloc(n + 1);
+    if (!s) {
+        r->err = true;
+        return NULL;
+    }
+    memcpy(s, r->p + r->off, n);
+    s[n] = '\0';
+    r->off += n;
+    return s;
+}

@@ -1,0 +1,925 @@
+/* state/graph.c - see graph.h. */
+#include "state/graph.h"
+
+#include "state/codec.h"
+
+#include <rocksdb/c.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CF_DEFAULT, CF_NODES, CF_LINKS, CF_SEEN, CF_COUNT };
+static const char *const cf_names[CF_COUNT] = {"default", "nodes", "links", "seen"};
+
+typedef struct centry {
+    lg_node *node;
+    uint64_t hash;
+    bool dirty;
+    unsigned touch;
+    uint32_t tidx; /* index in the touched list when touch != 0 */
+} centry;
+
+struct lg_graph {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_options_t *cf_opts[CF_COUNT];
+    rocksdb_block_based_table_options_t *bbto;
+    rocksdb_cache_t *cache;
+    rocksdb_filterpolicy_t *bloom;
+    rocksdb_column_family_handle_t *cf[CF_COUNT];
+    rocksdb_readoptions_t *ro;
+    rocksdb_writeoptions_t *wo;
+    rocksdb_writebatch_wi_t *wb;
+    bool read_only;
+    size_t max_cached;
+    /* node cache: open addressing, power-of-two capacity */
+    centry *tab;
+    size_t cap, count;
+    /* batch bookkeeping */
+    centry **dirty;
+    size_t ndirty, capdirty;
+    lg_node **touched;
+    unsigned *touch_flags;
+    size_t ntouched, captouched;
+    lg_usage *uses;
+    size_t nuses, capuses;
+    lg_wbuf wbuf;
+};
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+static void set_err(char *errstr, size_t n, const char *what, char *rerr) {
+    if (errstr && n)
+        snprintf(errstr, n, "state: %s: %s", what, rerr ? rerr : "out of memory");
+    free(rerr);
+}
+
+/* ---- cache ---- */
+
+static void cache_clear(lg_graph *g) {
+    for (size_t i = 0; i < g->cap; i++) {
+        lg_node_free(g->tab[i].node);
+        g->tab[i] = (centry){0};
+    }
+    g->count = 0;
+    g->ndirty = 0;
+}
+
+static int cache_grow(lg_graph *g) {
+    size_t ncap = g->cap ? g->cap * 2 : 1024;
+    centry *nt = calloc(ncap, sizeof *nt);
+    if (!nt)
+        return -1;
+    for (size_t i = 0; i < g->cap; i++) {
+        if (!g->tab[i].node)
+            continue;
+        size_t j = g->tab[i].hash & (ncap - 1);
+        while (nt[j].node)
+            j = (j + 1) & (ncap - 1);
+        nt[j] = g->tab[i];
+    }
+    /* dirty list holds pointers into the table: rebuild it */
+    g->ndirty = 0;
+    free(g->tab);
+    g->tab = nt;
+    g->cap = ncap;
+    for (size_t i = 0; i < ncap; i++) {
+        if (!nt[i].dirty)
+            continue;
+        g->dirty[g->ndirty++] = &nt[i];
+    }
+    return 0;
+}
+
+static centry *cache_find(lg_graph *g, const char *id, size_t n, uint64_t h) {
+    if (!g->cap)
+        return NULL;
+    size_t j = h & (g->cap - 1);
+    while (g->tab[j].node) {
+        centry *e = &g->tab[j];
+        if (e->hash == h && strncmp(e->node->id, id, n) == 0 && e->node->id[n] == '\0')
+            return e;
+        j = (j + 1) & (g->cap - 1);
+    }
+    return NULL;
+}
+
+static centry *cache_insert(lg_graph *g, lg_node *node, uint64_t h) {
+    if ((g->count + 1) * 2 > g->cap && cache_grow(g) < 0)
+        return NULL;
+    size_t j = h & (g->cap - 1);
+    while (g->tab[j].node)
+        j = (j + 1) & (g->cap - 1);
+    g->tab[j] = (centry){node, h, false, 0, 0};
+    g->count++;
+    return &g->tab[j];
+}
+
+static centry *entry_get(lg_graph *g, const char *id, size_t n) {
+    uint64_t h = hash_bytes(id, n);
+    centry *e = cache_find(g, id, n, h);
+    if (e)
+        return e;
+    char *err = NULL;
+    size_t vlen = 0;
+    char *val = rocksdb_get_cf(g->db, g->ro, g->cf[CF_NODES], id, n, &vlen, &err);
+    if (err) {
+        fprintf(stderr, "lineaged: state: read %.*s: %s\n", (int)n, id, err);
+        free(err);
+        return NULL;
+    }
+    if (!val)
+        return NULL;
+    lg_node *node = lg_node_decode(id, n, val, vlen);
+    free(val);
+    if (!node) {
+        fprintf(stderr, "lineaged: state: corrupt node record %.*s\n", (int)n, id);
+        return NULL;
+    }
+    e = cache_insert(g, node, h);
+    if (!e)
+        lg_node_free(node);
+    return e;
+}
+
+lg_node *lg_graph_get(lg_graph *g, const char *id, size_t idlen) {
+    centry *e = entry_get(g, id, idlen);
+    return e ? e->node : NULL;
+}
+
+static int mark_dirty(lg_graph *g, centry *e) {
+    if (e->dirty)
+        return 0;
+    if (g->ndirty == g->capdirty) {
+        size_t cap = g->capdirty ? g->capdirty * 2 : 256;
+        centry **d = realloc(g->dirty, cap * sizeof *d);
+        if (!d)
+            return -1;
+        g->dirty = d;
+        g->capdirty = cap;
+    }
+    /* the table may be rehashed later: cache_grow rebuilds this list */
+    e->dirty = true;
+    g->dirty[g->ndirty++] = e;
+    return 0;
+}
+
+void lg_graph_mark_dirty(lg_graph *g, lg_node *n) {
+    size_t len = strlen(n->id);
+    centry *e = cache_find(g, n->id, len, hash_bytes(n->id, len));
+    if (e)
+        mark_dirty(g, e);
+}
+
+static int touch(lg_graph *g, centry *e, unsigned flags) {
+    if (mark_dirty(g, e) < 0)
+        return -1;
+    if ((e->touch & flags) == flags)
+        return 0;
+    if (!e->touch) {
+        if (g->ntouched == g->captouched) {
+            size_t cap = g->captouched ? g->captouched * 2 : 256;
+            lg_node **t = realloc(g->touched, cap * sizeof *t);
+            unsigned *f = realloc(g->touch_flags, cap * sizeof *f);
+            if (t)
+                g->touched = t;
+            if (f)
+                g->touch_flags = f;
+            if (!t || !f)
+                return -1;
+            g->captouched = cap;
+        }
+        e->tidx = (uint32_t)g->ntouched;
+        g->touched[g->ntouched] = e->node;
+        g->touch_flags[g->ntouched] = 0;
+        g->ntouched++;
+    }
+    e->touch |= flags;
+    g->touch_flags[e->tidx] |= flags;
+    return 0;
+}
+
+/* Gets or creates a node for modification. */
+static centry *node_ref(lg_graph *g, const char *id, size_t n, lg_node_kind kind) {
+    centry *e = entry_get(g, id, n);
+    if (!e) {
+        lg_node *node = lg_node_new(id, n, kind);
+        if (!node)
+            return NULL;
+        e = cache_insert(g, node, hash_bytes(id, n));
+        if (!e) {
+            lg_node_free(node);
+            return NULL;
+        }
+        if (mark_dirty(g, e) < 0 || touch(g, e, LG_TOUCH_STRUCT) < 0)
+            return NULL;
+    } else if (e->node->kind == LG_NODE_UNKNOWN && kind != LG_NODE_UNKNOWN) {
+        e->node->kind = kind;
+        if (touch(g, e, LG_TOUCH_STRUCT) < 0)
+            return NULL;
+    }
+    return e;
+}
+
+/* ---- links ---- */
+
+static int put_link(lg_graph *g, const char *from, size_t fn, char link, const char *to,
+                    size_t tn) {
+    if (!fn || !tn)
+        return 0;
+    char stackbuf[512];
+    size_t klen = fn + tn + 2;
+    char *k = klen <= sizeof stackbuf ? stackbuf : malloc(klen);
+    if (!k)
+        return -1;
+    memcpy(k, from, fn);
+    k[fn] = '\0';
+    k[fn + 1] = link;
+    memcpy(k + fn + 2, to, tn);
+    rocksdb_writebatch_wi_put_cf(g->wb, g->cf[CF_LINKS], k, klen, "", 0);
+    if (k != stackbuf)
+        free(k);
+    return 0;
+}
+
+int lg_graph_links(lg_graph *g, const char *id, char link,
+                   int (*cb)(void *opaque, const char *to, char link), void *opaque) {
+    size_t n = strlen(id);
+    char *prefix = malloc(n + 2);
+    if (!prefix)
+        return -1;
+    memcpy(prefix, id, n);
+    prefix[n] = '\0';
+    prefix[n + 1] = link;
+    size_t plen = link ? n + 2 : n + 1;
+    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_LINKS]);
+    rocksdb_iterator_t *it =
+        rocksdb_writebatch_wi_create_iterator_with_base_cf(g->wb, base, g->cf[CF_LINKS]);
+    int rc = 0;
+    char *to = NULL;
+    for (rocksdb_iter_seek(it, prefix, plen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t klen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        if (klen < n + 2 || memcmp(k, prefix, plen) != 0)
+            break;
+        size_t tlen = klen - n - 2;
+        char *t = realloc(to, tlen + 1);
+        if (!t) {
+            rc = -1;
+            break;
+        }
+        to = t;
+        memcpy(to, k + n + 2, tlen);
+        to[tlen] = '\0';
+        rc = cb(opaque, to, k[n + 1]);
+        if (rc)
+            break;
+    }
+    free(to);
+    rocksdb_iter_destroy(it); /* also destroys base */
+    free(prefix);
+    return rc;
+}
+
+/* ---- open / close ---- */
+
+lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, size_t errstr_size) {
+    lg_graph_opts def = {0};
+    if (!o)
+        o = &def;
+    lg_graph *g = calloc(1, sizeof *g);
+    if (!g) {
+        set_err(errstr, errstr_size, "open", NULL);
+        return NULL;
+    }
+    g->read_only = o->read_only;
+    g->max_cached = o->max_cached ? o->max_cached : 200000;
+    g->opts = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(g->opts, 1);
+    rocksdb_options_set_create_missing_column_families(g->opts, 1);
+    rocksdb_options_increase_parallelism(g->opts, 2);
+    rocksdb_options_set_compression(g->opts, rocksdb_lz4_compression);
+    g->bbto = rocksdb_block_based_options_create();
+    g->cache = rocksdb_cache_create_lru((o->cache_mb ? o->cache_mb : 64) << 20);
+    rocksdb_block_based_options_set_block_cache(g->bbto, g->cache);
+    g->bloom = rocksdb_filterpolicy_create_bloom_full(10);
+    rocksdb_block_based_options_set_filter_policy(g->bbto, g->bloom);
+    rocksdb_options_set_block_based_table_factory(g->opts, g->bbto);
+    const rocksdb_options_t *cfo[CF_COUNT];
+    for (int i = 0; i < CF_COUNT; i++)
+        cfo[i] = g->opts;
+    char *err = NULL;
+    if (g->read_only)
+        g->db = rocksdb_open_for_read_only_column_families(g->opts, dir, CF_COUNT, cf_names, cfo,
+                                                           g->cf, 0, &err);
+    else
+        g->db = rocksdb_open_column_families(g->opts, dir, CF_COUNT, cf_names, cfo, g->cf, &err);
+    if (err || !g->db) {
+        char what[512];
+        snprintf(what, sizeof what, "cannot open state directory %s", dir);
+        set_err(errstr, errstr_size, what, err);
+        g->db = NULL;
+        lg_graph_close(g);
+        return NULL;
+    }
+    g->ro = rocksdb_readoptions_create();
+    g->wo = rocksdb_writeoptions_create();
+    g->wb = rocksdb_writebatch_wi_create(0, 1);
+    return g;
+}
+
+static void batch_reset(lg_graph *g) {
+    for (size_t i = 0; i < g->nuses; i++)
+        free(g->uses[i].evt);
+    g->nuses = 0;
+    g->ntouched = 0;
+    for (size_t i = 0; i < g->ndirty; i++) {
+        g->dirty[i]->dirty = false;
+        g->dirty[i]->touch = 0;
+    }
+    g->ndirty = 0;
+    if (g->wb)
+        rocksdb_writebatch_wi_clear(g->wb);
+}
+
+void lg_graph_close(lg_graph *g) {
+    if (!g)
+        return;
+    batch_reset(g);
+    cache_clear(g);
+    free(g->tab);
+    free(g->dirty);
+    free(g->touched);
+    free(g->touch_flags);
+    free(g->uses);
+    lg_wbuf_free(&g->wbuf);
+    if (g->wb)
+        rocksdb_writebatch_wi_destroy(g->wb);
+    for (int i = 0; i < CF_COUNT; i++)
+        if (g->cf[i])
+            rocksdb_column_family_handle_destroy(g->cf[i]);
+    if (g->db)
+        rocksdb_close(g->db);
+    if (g->ro)
+        rocksdb_readoptions_destroy(g->ro);
+    if (g->wo)
+        rocksdb_writeoptions_destroy(g->wo);
+    rocksdb_options_destroy(g->opts);
+    rocksdb_block_based_options_destroy(g->bbto);
+    rocksdb_cache_destroy(g->cache);
+    free(g);
+}
+
+/* ---- dedupe ---- */
+
+int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, char *errstr, size_t errstr_size) {
+    char stackbuf[256];
+    size_t klen = id.n + 1;
+    char *k = klen <= sizeof stackbuf ? stackbuf : malloc(klen);
+    if (!k) {
+        set_err(errstr, errstr_size, "dedupe", NULL);
+        return -1;
+    }
+    k[0] = (char)src;
+    memcpy(k + 1, id.p, id.n);
+    char *err = NULL;
+    size_t vlen;
+    char *v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(g->wb, g->db, g->ro, g->cf[CF_SEEN], k,
+                                                             klen, &vlen, &err);
+    int rc = 0;
+    if (err) {
+        set_err(errstr, errstr_size, "dedupe read", err);
+        rc = -1;
+    } else if (v) {
+        rc = 1;
+    } else {
+        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[CF_SEEN], k, klen, "", 0);
+    }
+    free(v);
+    if (k != stackbuf)
+        free(k);
+    return rc;
+}
+
+/* ---- applying facts ---- */
+
+static bool has(lg_str s) {
+    return s.p && s.n;
+}
+
+/* NUL-terminated copy of an lg_str in a small scratch buffer or heap. */
+typedef struct tmpstr {
+    char buf[256];
+    char *p;
+} tmpstr;
+
+static const char *tmp_cstr(tmpstr *t, lg_str s) {
+    if (!s.p)
+        return NULL;
+    t->p = s.n < sizeof t->buf ? t->buf : malloc(s.n + 1);
+    if (!t->p)
+        return NULL;
+    memcpy(t->p, s.p, s.n);
+    t->p[s.n] = '\0';
+    return t->p;
+}
+
+static void tmp_free(tmpstr *t) {
+    if (t->p && t->p != t->buf)
+        free(t->p);
+}
+
+static int set_if_unset(char **dst, lg_str s) {
+    if (*dst || !has(s))
+        return 0;
+    *dst = strndup(s.p, s.n);
+    return *dst ? 1 : -1;
+}
+
+static bool earlier(int64_t t, const char *evt, int64_t cur_t, const char *cur_evt) {
+    if (cur_t == LG_TIME_NONE)
+        return true;
+    if (t != cur_t)
+        return t < cur_t;
+    return cur_evt && evt && strcmp(evt, cur_evt) < 0;
+}
+
+static int add_use(lg_graph *g, centry *e, int64_t t, const char *evt, const char *action) {
+    lg_node *n = e->node;
+    if (n->first_used_ms == LG_TIME_NONE || t < n->first_used_ms)
+        n->first_used_ms = t;
+    if (n->last_used_ms == LG_TIME_NONE || t > n->last_used_ms) {
+        n->last_used_ms = t;
+        if (lg_strset(&n->last_used_evt, evt) < 0 || lg_strset(&n->last_action, action) < 0)
+            return -1;
+    }
+    if (touch(g, e, LG_TOUCH_USAGE) < 0)
+        return -1;
+    if (g->nuses == g->capuses) {
+        size_t cap = g->capuses ? g->capuses * 2 : 256;
+        lg_usage *u = realloc(g->uses, cap * sizeof *u);
+        if (!u)
+            return -1;
+        g->uses = u;
+        g->capuses = cap;
+    }
+    char *ev = evt ? strdup(evt) : NULL;
+    g->uses[g->nuses++] = (lg_usage){n, t, ev};
+    return 0;
+}
+
+/* Agents bound to a role act whenever the role (or a session of it) acts. */
+static int role_acts(lg_graph *g, const char *role, size_t rn, int64_t t, const char *evt,
+                     const char *action) {
+    centry *re = node_ref(g, role, rn, LG_NODE_IAM_ROLE);
+    if (!re)
+        return -1;
+    if (add_use(g, re, t, evt, action) < 0)
+        return -1;
+    if (!re->node->nagents)
+        return 0;
+    for (uint32_t i = 0; i < re->node->nagents; i++) {
+        const char *aid = re->node->agents[i];
+        centry *ae = node_ref(g, aid, strlen(aid), LG_NODE_AGENT);
+        if (!ae || add_use(g, ae, t, evt, action) < 0)
+            return -1;
+        re = node_ref(g, role, rn, LG_NODE_IAM_ROLE); /* the table may have grown */
+        if (!re)
+            return -1;
+    }
+    return 0;
+}
+
+#define REF(s, k) node_ref(g, (s).p, (s).n, (k))
+
+static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const char *evt) {
+    int64_t t = rec->time_ms;
+    centry *e = NULL;
+    lg_node *n;
+    tmpstr tmp = {0};
+    int rc = 0;
+    switch (f->type) {
+    case LG_FACT_HUMAN:
+        return REF(f->subject, LG_NODE_HUMAN) ? 0 : -1;
+    case LG_FACT_HUMAN_STATUS:
+        if (!(e = REF(f->subject, LG_NODE_HUMAN)))
+            return -1;
+        rc = lg_series_add(&e->node->status, t, f->status, NULL, evt);
+        return rc < 0 ? -1 : rc ? touch(g, e, LG_TOUCH_STRUCT) : 0;
+    case LG_FACT_ALIAS:
+        if (!has(f->object) || !REF(f->object, LG_NODE_HUMAN))
+            return has(f->object) ? -1 : 0;
+        if (!(e = REF(f->subject, f->kind ? f->kind : LG_NODE_GH_ACCOUNT)))
+            return -1;
+        n = e->node;
+        if (!n->alias_of || strncmp(n->alias_of, f->object.p, f->object.n) != 0 ||
+            n->alias_of[f->object.n]) {
+            free(n->alias_of);
+            if (!(n->alias_of = strndup(f->object.p, f->object.n)) ||
+                lg_strset(&n->alias_evt, evt) < 0 || touch(g, e, LG_TOUCH_STRUCT) < 0)
+                return -1;
+        }
+        return put_link(g, f->object.p, f->object.n, LG_LINK_ALIAS, f->subject.p, f->subject.n);
+    case LG_FACT_CREATED:
+    case LG_FACT_SESSION:
+        if (has(f->actor) && !REF(f->actor, f->actor_kind))
+            return -1;
+        if (has(f->object) && f->type == LG_FACT_CREATED && !REF(f->object, LG_NODE_HUMAN))
+            return -1;
+        if (!(e = REF(f->subject, f->type == LG_FACT_SESSION ? LG_NODE_STS_SESSION : f->kind)))
+            return -1;
+        n = e->node;
+        if (earlier(t, evt, n->created_ms, n->created_evt)) {
+            n->created_ms = t;
+            if (lg_strset(&n->created_evt, evt) < 0)
+                return -1;
+            if (has(f->actor)) {
+                char **who = f->type == LG_FACT_SESSION ? &n->issuer : &n->creator;
+                free(*who);
+                if (!(*who = strndup(f->actor.p, f->actor.n)))
+                    return -1;
+                if (f->type == LG_FACT_SESSION) {
+                    n->issuer_kind = f->actor_kind;
+                    if (lg_strset(&n->issuer_evt, evt) < 0)
+                        return -1;
+                } else {
+                    n->creator_kind = f->actor_kind;
+                }
+            }
+        }
+        if (set_if_unset(&n->name, f->detail) < 0 || set_if_unset(&n->tenant, rec->tenant) < 0)
+            return -1;
+        if (f->flag && f->type == LG_FACT_CREATED)
+            n->priv_at_birth = true;
+        if (has(f->parent) && !n->parent) {
+            if (set_if_unset(&n->parent, f->parent) < 0)
+                return -1;
+            n->parent_kind = f->parent_kind;
+        }
+        if (f->type == LG_FACT_SESSION && has(f->object) && set_if_unset(&n->hint, f->object) < 0)
+            return -1;
+        if (f->type == LG_FACT_CREATED && has(f->object) &&
+            lg_series_add(&n->owner, t, 0, tmp_cstr(&tmp, f->object), evt) < 0)
+            rc = -1;
+        tmp_free(&tmp);
+        if (rc < 0 || touch(g, e, LG_TOUCH_STRUCT) < 0)
+            return -1;
+        if (put_link(g, f->actor.p, f->actor.n,
+                     f->type == LG_FACT_SESSION ? LG_LINK_SESSION : LG_LINK_CREATED, f->subject.p,
+                     f->subject.n) < 0)
+            return -1;
+        if (f->type == LG_FACT_SESSION) {
+            if (has(f->object) && (!REF(f->object, LG_NODE_HUMAN) ||
+                                   put_link(g, f->object.p, f->object.n, LG_LINK_HINT, f->subject.p,
+                                            f->subject.n) < 0))
+                return -1;
+            return 0;
+        }
+        if (has(f->object) &&
+            put_link(g, f->object.p, f->object.n, LG_LINK_OWNER, f->subject.p, f->subject.n) < 0)
+            return -1;
+        return put_link(g, f->parent.p, f->parent.n, LG_LINK_CREDENTIAL, f->subject.p,
+                        f->subject.n);
+    case LG_FACT_DELETED:
+        if (!(e = REF(f->subject, f->kind)))
+            return -1;
+        n = e->node;
+        if (n->deleted_ms == LG_TIME_NONE || t > n->deleted_ms) {
+            n->deleted_ms = t;
+            if (lg_strset(&n->deleted_evt, evt) < 0)
+                return -1;
+        }
+        return touch(g, e, LG_TOUCH_STRUCT);
+    case LG_FACT_ENABLED:
+        if (!(e = REF(f->subject, f->kind)))
+            return -1;
+        rc = lg_series_add(&e->node->enabled, t, f->flag ? 1 : 0, NULL, evt);
+        return rc < 0 ? -1 : rc ? touch(g, e, LG_TOUCH_STRUCT) : 0;
+    case LG_FACT_OWNER:
+        if (!(e = REF(f->subject, f->kind)))
+            return -1;
+        rc = lg_series_add(&e->node->owner, t, 0, has(f->object) ? tmp_cstr(&tmp, f->object) : "",
+                           evt);
+        tmp_free(&tmp);
+        if (rc < 0 || (rc && touch(g, e, LG_TOUCH_STRUCT) < 0))
+            return -1;
+        if (has(f->object) &&
+            (!REF(f->object, LG_NODE_HUMAN) ||
+             put_link(g, f->object.p, f->object.n, LG_LINK_OWNER, f->subject.p, f->subject.n) < 0))
+            return -1;
+        return 0;
+    case LG_FACT_PRIVILEGE:
+        if (!(e = REF(f->subject, f->kind)))
+            return -1;
+        rc = lg_series_add(&e->node->priv, t, f->flag ? 1 : 0,
+                           has(f->detail) ? tmp_cstr(&tmp, f->detail) : "*", evt);
+        tmp_free(&tmp);
+        return rc < 0 ? -1 : rc ? touch(g, e, LG_TOUCH_STRUCT) : 0;
+    case LG_FACT_USED: {
+        if (!(e = REF(f->subject, f->kind)))
+            return -1;
+        n = e->node;
+        bool changed = false;
+        if (has(f->parent) && !n->parent) {
+            if (set_if_unset(&n->parent, f->parent) < 0)
+                return -1;
+            n->parent_kind = f->parent_kind;
+            changed = true;
+            if (n->kind != LG_NODE_STS_SESSION &&
+                put_link(g, f->parent.p, f->parent.n, LG_LINK_CREDENTIAL, f->subject.p,
+                         f->subject.n) < 0)
+                return -1;
+        }
+        if (has(f->object) && !n->hint) {
+            if (set_if_unset(&n->hint, f->object) < 0 || !REF(f->object, LG_NODE_HUMAN))
+                return -1;
+            if (!(e = REF(f->subject, f->kind)))
+                return -1;
+            n = e->node;
+            changed = true;
+            if (put_link(g, f->object.p, f->object.n, LG_LINK_HINT, f->subject.p, f->subject.n) < 0)
+                return -1;
+        }
+        if (set_if_unset(&n->tenant, rec->tenant) < 0)
+            return -1;
+        if (changed && touch(g, e, LG_TOUCH_STRUCT) < 0)
+            return -1;
+        const char *action = tmp_cstr(&tmp, f->detail);
+        if (n->kind == LG_NODE_IAM_ROLE) {
+            rc = 0;
+            char *rcopy = strndup(f->subject.p, f->subject.n);
+            rc = rcopy ? role_acts(g, rcopy, f->subject.n, t, evt, action) : -1;
+            free(rcopy);
+            tmp_free(&tmp);
+            return rc;
+        }
+        rc = add_use(g, e, t, evt, action);
+        /* a session or the role itself acting makes the role's agents act */
+        if (rc == 0) {
+            lg_str role = n->kind == LG_NODE_STS_SESSION && n->parent
+                              ? (lg_str){n->parent, strlen(n->parent)}
+                              : LG_STR_NULL;
+            if (has(role)) {
+                char *rcopy = strndup(role.p, role.n); /* n may move */
+                rc = rcopy ? role_acts(g, rcopy, role.n, t, evt, action) : -1;
+                free(rcopy);
+            }
+        }
+        tmp_free(&tmp);
+        return rc;
+    }
+    case LG_FACT_AGENT_ROLE: {
+        if (!has(f->parent))
+            return 0;
+        if (!(e = REF(f->subject, LG_NODE_AGENT)))
+            return -1;
+        if (set_if_unset(&e->node->agent_role, f->parent) < 0 || touch(g, e, LG_TOUCH_STRUCT) < 0)
+            return -1;
+        centry *re = REF(f->parent, LG_NODE_IAM_ROLE);
+        if (!re)
+            return -1;
+        const char *aid = tmp_cstr(&tmp, f->subject);
+        rc = aid ? lg_strlist_add(&re->node->agents, &re->node->nagents, aid) : -1;
+        if (rc >= 0 && mark_dirty(g, re) < 0)
+            rc = -1;
+        /* the role may have acted before we learnt it serves this agent */
+        if (rc >= 0 && re->node->last_used_ms != LG_TIME_NONE) {
+            int64_t lu = re->node->last_used_ms;
+            char *lev = re->node->last_used_evt ? strdup(re->node->last_used_evt) : NULL;
+            char *lact = re->node->last_action ? strdup(re->node->last_action) : NULL;
+            centry *ae = entry_get(g, aid, f->subject.n);
+            rc = ae ? add_use(g, ae, lu, lev, lact) : -1;
+            free(lev);
+            free(lact);
+        }
+        tmp_free(&tmp);
+        if (rc < 0)
+            return -1;
+        return put_link(g, f->parent.p, f->parent.n, LG_LINK_AGENT, f->subject.p, f->subject.n);
+    }
+    case LG_FACT_MEMBER_REMOVED:
+        if (!(e = REF(f->subject, LG_NODE_GH_ACCOUNT)))
+            return -1;
+        if (e->node->removed_ms == LG_TIME_NONE || t > e->node->removed_ms)
+            e->node->removed_ms = t;
+        return touch(g, e, LG_TOUCH_STRUCT);
+    }
+    return 0;
+}
+
+int lg_graph_apply(lg_graph *g, const lg_record *rec, const lg_fact *f, char *errstr,
+                   size_t errstr_size) {
+    if (!has(f->subject))
+        return 0;
+    char evt[512];
+    snprintf(evt, sizeof evt, "%s:%.*s", lg_source_name(rec->source), (int)rec->event_id.n,
+             rec->event_id.p ? rec->event_id.p : "");
+    if (apply_fact(g, rec, f, evt) < 0) {
+        set_err(errstr, errstr_size, "apply fact", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int lg_graph_apply_config(lg_graph *g, const char *id, lg_node_kind kind, const char *email,
+                          char *errstr, size_t errstr_size) {
+    lg_record rec = {
+        .source = LG_SRC_NONE, .event_id = {"config", 6}, .time_ms = LG_TIME_NONE + 1, .nfacts = 0};
+    lg_fact f = {.type = kind == LG_NODE_GH_ACCOUNT ? LG_FACT_ALIAS : LG_FACT_OWNER,
+                 .kind = kind,
+                 .subject = {id, strlen(id)},
+                 .object = {email, strlen(email)}};
+    return lg_graph_apply(g, &rec, &f, errstr, errstr_size);
+}
+
+size_t lg_graph_touched(lg_graph *g, lg_node ***nodes, const unsigned **flags) {
+    *nodes = g->touched;
+    *flags = g->touch_flags;
+    return g->ntouched;
+}
+
+size_t lg_graph_usages(lg_graph *g, const lg_usage **uses) {
+    *uses = g->uses;
+    return g->nuses;
+}
+
+/* ---- attribution ---- */
+
+const char *lg_basis_name(lg_basis b) {
+    switch (b) {
+    case LG_BASIS_EXPLICIT:
+        return "explicit";
+    case LG_BASIS_CREATOR:
+        return "creator";
+    case LG_BASIS_INHERITED:
+        return "inherited";
+    case LG_BASIS_SESSION:
+        return "session";
+    case LG_BASIS_ALIAS:
+        return "alias";
+    default:
+        return "none";
+    }
+}
+
+static bool in_chain(const lg_attribution *a, const char *id) {
+    for (size_t i = 0; i <= a->n; i++)
+        if (a->chain[i] && strcmp(a->chain[i], id) == 0)
+            return true;
+    return false;
+}
+
+void lg_graph_attribute(lg_graph *g, const lg_node *n, int64_t t, lg_attribution *a) {
+    memset(a, 0, sizeof *a);
+    a->status_since = LG_TIME_NONE;
+    a->chain[0] = n->id;
+    const lg_node *cur = n;
+    const char *cur_id = n->id;
+    for (;;) {
+        if (!cur) { /* a referenced identity we hold no record of */
+            return;
+        }
+        if (cur->kind == LG_NODE_HUMAN) {
+            a->owner_id = cur->id;
+            a->owner = cur;
+            a->owner_status = lg_node_status_at(cur, t, &a->status_since, &a->status_evt);
+            return;
+        }
+        const char *next = NULL, *evid = NULL;
+        lg_basis basis = LG_BASIS_NONE;
+        const lg_sitem *ow = cur->kind != LG_NODE_GH_ACCOUNT ? lg_node_owner_at(cur, t) : NULL;
+        if (cur->kind == LG_NODE_GH_ACCOUNT && cur->alias_of) {
+            next = cur->alias_of, evid = cur->alias_evt, basis = LG_BASIS_ALIAS;
+        } else if (ow) {
+            next = ow->str, evid = ow->evt, basis = LG_BASIS_EXPLICIT;
+        } else if (cur->kind == LG_NODE_STS_SESSION) {
+            if (cur->issuer)
+                next = cur->issuer, evid = cur->issuer_evt, basis = LG_BASIS_SESSION;
+            else if (cur->hint)
+                next = cur->hint, evid = cur->created_evt, basis = LG_BASIS_SESSION;
+        } else if (lg_node_kind_is_credential(cur->kind) && cur->parent) {
+            next = cur->parent, evid = cur->created_evt, basis = LG_BASIS_INHERITED;
+        } else if (cur->creator) {
+            next = cur->creator, evid = cur->created_evt, basis = LG_BASIS_CREATOR;
+        }
+        if (!next)
+            return;
+        if (a->n >= LG_ATTR_MAX || in_chain(a, next)) {
+            a->cycle = true;
+            return;
+        }
+        a->basis[a->n] = basis;
+        a->evidence[a->n] = evid;
+        a->chain[++a->n] = next;
+        cur_id = next;
+        cur = lg_graph_get(g, cur_id, strlen(cur_id));
+        if (!cur && basis != LG_BASIS_NONE && strchr(cur_id, '@') &&
+            (basis == LG_BASIS_EXPLICIT || basis == LG_BASIS_ALIAS ||
+             (basis == LG_BASIS_SESSION && !strchr(cur_id, ':')))) {
+            /* an e-mail we have no node for: a human presumed active */
+            a->owner_id = cur_id;
+            a->owner_status = LG_STATUS_ACTIVE;
+            return;
+        }
+    }
+}
+
+bool lg_graph_privileged_at(lg_graph *g, const lg_node *n, int64_t t, const char **evt) {
+    if (lg_node_own_priv_at(n, t, evt))
+        return true;
+    if (!lg_node_kind_is_credential(n->kind))
+        return false;
+    const char *via = n->parent ? n->parent : n->creator;
+    if (!via)
+        return false;
+    const lg_node *p = lg_graph_get(g, via, strlen(via));
+    return p && lg_node_own_priv_at(p, t, evt);
+}
+
+/* ---- commit ---- */
+
+int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const *pos_vals,
+                    size_t npos, char *errstr, size_t errstr_size) {
+    if (g->read_only) {
+        set_err(errstr, errstr_size, "commit", strdup("state opened read-only"));
+        return -1;
+    }
+    for (size_t i = 0; i < g->ndirty; i++) {
+        lg_node *n = g->dirty[i]->node;
+        lg_wbuf_reset(&g->wbuf);
+        if (lg_node_encode(n, &g->wbuf) < 0) {
+            set_err(errstr, errstr_size, "encode node", NULL);
+            return -1;
+        }
+        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[CF_NODES], n->id, strlen(n->id), g->wbuf.p,
+                                     g->wbuf.n);
+    }
+    for (size_t i = 0; i < npos; i++)
+        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[CF_DEFAULT], pos_keys[i], strlen(pos_keys[i]),
+                                     pos_vals[i], strlen(pos_vals[i]));
+    char *err = NULL;
+    rocksdb_write_writebatch_wi(g->db, g->wo, g->wb, &err);
+    if (err) {
+        set_err(errstr, errstr_size, "write batch", err);
+        return -1;
+    }
+    batch_reset(g);
+    if (g->count > g->max_cached)
+        cache_clear(g);
+    return 0;
+}
+
+void lg_graph_abort(lg_graph *g) {
+    batch_reset(g);
+    cache_clear(g);
+}
+
+int lg_graph_meta_get(lg_graph *g, const char *key, char **out, char *errstr, size_t errstr_size) {
+    char *err = NULL;
+    size_t vlen;
+    char *v = rocksdb_get_cf(g->db, g->ro, g->cf[CF_DEFAULT], key, strlen(key), &vlen, &err);
+    *out = NULL;
+    if (err) {
+        set_err(errstr, errstr_size, "read meta", err);
+        return -1;
+    }
+    if (v) {
+        *out = strndup(v, vlen);
+        free(v);
+        if (!*out) {
+            set_err(errstr, errstr_size, "read meta", NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int lg_graph_foreach(lg_graph *g, int (*cb)(void *opaque, lg_node *n), void *opaque) {
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_NODES]);
+    int rc = 0;
+    for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !rc; rocksdb_iter_next(it)) {
+        size_t klen, vlen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        const char *v = rocksdb_iter_value(it, &vlen);
+        lg_node *n = lg_node_decode(k, klen, v, vlen);
+        if (!n) {
+            rc = -1;
+            break;
+        }
+        rc = cb(opaque, n);
+        lg_node_free(n);
+    }
+    rocksdb_iter_destroy(it);
+    return rc;
+}

@@ -1,0 +1,152 @@
+/*
+ * state/graph.h - the lineage graph: nodes (state/node.h) kept in RocksDB,
+ * a bounded in-memory node cache, a reverse-link index for "everything
+ * under this identity", re-delivery dedupe, and attribution (who owns a node
+ * at a given event time, with the chain and its evidence).
+ *
+ * RocksDB column families:
+ *   default  - meta: input positions, format version
+ *   nodes    - node id -> lg_node encoding
+ *   links    - from-id \0 link \0 to-id -> "" (reverse lineage links:
+ *              creator->created, user->key, issuer->session, owner->owned,
+ *              human->alias account, role->agent, hint-human->session)
+ *   seen     - source byte + event id -> "" (re-delivery dedupe)
+ *
+ * Batches: all changes since the last lg_graph_commit() are pending in a
+ * RocksDB WriteBatchWithIndex (reads see them) and in dirty cached nodes;
+ * commit writes them and the input positions in one atomic write.
+ *
+ * Ownership: the graph owns every lg_node it returns; a returned pointer
+ * stays valid until the next commit or abort. Not thread-safe.
+ */
+#ifndef LG_STATE_GRAPH_H
+#define LG_STATE_GRAPH_H
+
+#include "state/fact.h"
+#include "state/node.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lg_graph lg_graph;
+
+/* link types in the links column family */
+#define LG_LINK_CREATED 'C'
+#define LG_LINK_CREDENTIAL 'P'
+#define LG_LINK_SESSION 'S'
+#define LG_LINK_OWNER 'O'
+#define LG_LINK_ALIAS 'A'
+#define LG_LINK_AGENT 'G'
+#define LG_LINK_HINT 'H'
+
+typedef struct lg_graph_opts {
+    size_t cache_mb;   /* RocksDB block cache; 0 = 64 */
+    size_t max_cached; /* node cache entries kept across commits; 0 = 200000 */
+    bool read_only;    /* open read-only (queries beside a running daemon
+                          use a secondary instance in a later version) */
+} lg_graph_opts;
+
+/** Opens or creates the graph in dir. NULL + errstr on error. */
+lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *opts, char *errstr,
+                        size_t errstr_size);
+
+/** Closes the graph, dropping uncommitted changes. NULL is a no-op. */
+void lg_graph_close(lg_graph *g);
+
+/** Re-delivery check: returns 1 if (src, event id) was seen (committed or in
+ *  this batch), 0 if not (and marks it seen in the batch), -1 on error. */
+int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str event_id, char *errstr,
+                        size_t errstr_size);
+
+/** Applies one fact of rec (rec->failed records must not be applied).
+ *  Returns 0 or -1 with errstr (state failure only). */
+int lg_graph_apply(lg_graph *g, const lg_record *rec, const lg_fact *f, char *errstr,
+                   size_t errstr_size);
+
+/** Applies a configured mapping as an explicit owner (or alias when kind is
+ *  LG_NODE_GH_ACCOUNT) in force from the beginning of time. */
+int lg_graph_apply_config(lg_graph *g, const char *id, lg_node_kind kind, const char *email,
+                          char *errstr, size_t errstr_size);
+
+/** Looks a node up (cache, batch, then disk). Returns NULL when absent. The
+ *  node is borrowed (see file comment). */
+lg_node *lg_graph_get(lg_graph *g, const char *id, size_t idlen);
+
+/** Marks a node changed so it is written at commit (callers that modify a
+ *  node returned by lg_graph_get, e.g. the detectors' announced list). */
+void lg_graph_mark_dirty(lg_graph *g, lg_node *n);
+
+/** Calls cb for every to-id linked from id (any link type when link==0).
+ *  Sees pending links. Returns 0, -1 on error, or cb's non-zero value. */
+int lg_graph_links(lg_graph *g, const char *id, char link,
+                   int (*cb)(void *opaque, const char *to, char link), void *opaque);
+
+/* ---- what changed in the current batch (for the detectors) ---- */
+#define LG_TOUCH_STRUCT 1u /* lineage or status changed: re-check descendants */
+#define LG_TOUCH_USAGE 2u  /* only used */
+
+typedef struct lg_usage {
+    lg_node *node; /* borrowed */
+    int64_t t;
+    char *evt; /* owned by the graph, freed at commit/abort */
+} lg_usage;
+
+/** Nodes touched in this batch, in first-touch order, with LG_TOUCH_* flags. */
+size_t lg_graph_touched(lg_graph *g, lg_node ***nodes, const unsigned **flags);
+
+/** Usages applied in this batch (including agents acting through roles). */
+size_t lg_graph_usages(lg_graph *g, const lg_usage **uses);
+
+/* ---- attribution ---- */
+typedef enum lg_basis {
+    LG_BASIS_NONE = 0,
+    LG_BASIS_EXPLICIT = 1,  /* owner tag or configured mapping */
+    LG_BASIS_CREATOR = 2,   /* created by */
+    LG_BASIS_INHERITED = 3, /* credential of */
+    LG_BASIS_SESSION = 4,   /* STS session obtained by / identity hint */
+    LG_BASIS_ALIAS = 5,     /* account linked to a human */
+} lg_basis;
+
+#define LG_ATTR_MAX 16
+
+typedef struct lg_attribution {
+    const char *owner_id; /* human e-mail, NULL when ownerless */
+    const lg_node *owner; /* the human's node, NULL if never seen */
+    int owner_status;     /* lg_human_status at t */
+    int64_t status_since; /* when that status began, LG_TIME_NONE if never set */
+    const char *status_evt;
+    bool cycle;                         /* resolution stopped at a cycle */
+    size_t n;                           /* links followed */
+    const char *chain[LG_ATTR_MAX + 1]; /* chain[0] = subject ... owner */
+    lg_basis basis[LG_ATTR_MAX];        /* basis[i]: link chain[i] -> chain[i+1] */
+    const char *evidence[LG_ATTR_MAX];  /* evidence of each link, may be NULL */
+} lg_attribution;
+
+/** Resolves the effective owner of n at event time t (INT64_MAX = now).
+ *  All pointers in out are borrowed from the graph (see file comment). */
+void lg_graph_attribute(lg_graph *g, const lg_node *n, int64_t t, lg_attribution *out);
+
+/** Privileged at t: own grants, or (credentials) the grants of the identity
+ *  it belongs to. *evt gets evidence of a grant in force. */
+bool lg_graph_privileged_at(lg_graph *g, const lg_node *n, int64_t t, const char **evt);
+
+const char *lg_basis_name(lg_basis b);
+
+/* ---- batches and positions ---- */
+
+/** Writes all pending changes and the positions (key, value) atomically.
+ *  Returns 0, or -1 with errstr (then nothing was written; call abort). */
+int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const *pos_vals,
+                    size_t npos, char *errstr, size_t errstr_size);
+
+/** Drops all pending changes (and the node cache). */
+void lg_graph_abort(lg_graph *g);
+
+/** Reads a meta value; *out is malloc'd (caller frees) or NULL if absent. */
+int lg_graph_meta_get(lg_graph *g, const char *key, char **out, char *errstr, size_t errstr_size);
+
+/** Iterates all committed nodes (queries, tests). cb returns non-zero to stop. */
+int lg_graph_foreach(lg_graph *g, int (*cb)(void *opaque, lg_node *n), void *opaque);
+
+#endif
