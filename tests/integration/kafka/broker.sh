@@ -80,12 +80,14 @@ cmd_fetch() {
     rm -rf "$tmp"
     t0=$(now_ms)
     log "fetching org.apache.kafka:kafka_2.13:$KAFKA_VERSION from Maven Central into $libs"
-    if ! "$MVN" -q -B -Dstyle.color=never -f "$HERE/pom.xml" -Dmaven.repo.local="$CACHE/m2" \
+    local mvnlog=$CACHE/$KAFKA_VERSION/fetch.log
+    if ! "$MVN" -B -Dstyle.color=never -f "$HERE/pom.xml" -Dmaven.repo.local="$CACHE/m2" \
         -Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$tmp" >&2; then
+        -DincludeScope=runtime -DoutputDirectory="$tmp" >"$mvnlog" 2>&1; then
         rm -rf "$tmp"
         exec 9>&-
-        die "maven could not resolve kafka_2.13:$KAFKA_VERSION"
+        tail -n 30 "$mvnlog" >&2
+        die "maven could not resolve kafka_2.13:$KAFKA_VERSION (full output: $mvnlog)"
     fi
     pom_digest >"$tmp/.complete"
     rm -rf "$libs"
@@ -147,7 +149,9 @@ load_env() {
     [[ -f $WORKDIR/broker.env ]] || die "$WORKDIR has no broker (run: broker.sh start $WORKDIR)"
     # shellcheck disable=SC1091
     . "$WORKDIR/broker.env"
+    # The workdir remembers which jars it runs on, whatever the caller's env.
     KAFKA_VERSION=$BROKER_KAFKA_VERSION
+    CACHE=$BROKER_CACHE
 }
 
 write_config() {
@@ -196,6 +200,7 @@ BROKER_PORT=$port
 BROKER_CONTROLLER_PORT=$cport
 BROKER_CLUSTER_ID=$CLUSTER_ID
 BROKER_KAFKA_VERSION=$KAFKA_VERSION
+BROKER_CACHE=$CACHE
 EOF
 }
 
