@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct lg_json_parser lg_json_parser;
 
 /** A borrowed handle to one JSON value. Plain data: copy freely. */
@@ -64,7 +68,7 @@ lg_json_val lg_json_get(lg_json_val v, const char *key);
  *  "userIdentity/sessionContext/sessionIssuer/arn". */
 lg_json_val lg_json_path(lg_json_val v, const char *path);
 
-/** If v is a string, sets *s/*n to its bytes (borrowed, not NUL-terminated
+/** If v is a string, sets *s and *n to its bytes (borrowed, not NUL-terminated
  *  in general) and returns true. Otherwise returns false. */
 bool lg_json_str(lg_json_val v, const char **s, size_t *n);
 
@@ -79,7 +83,7 @@ size_t lg_json_size(lg_json_val v);
 /** Starts iterating an array or object. Returns false if v is neither. */
 bool lg_json_iter_begin(lg_json_val v, lg_json_iter *it);
 
-/** Next element. For objects *key/*keylen are set (borrowed); for arrays they
+/** Next element. For objects *key and *keylen are set (borrowed); for arrays they
  *  may be NULL. Returns false at the end. */
 bool lg_json_iter_next(lg_json_iter *it, const char **key, size_t *keylen, lg_json_val *val);
 
@@ -87,5 +91,9 @@ bool lg_json_iter_next(lg_json_iter *it, const char **key, size_t *keylen, lg_js
  *  caller frees it with free(). Returns NULL on allocation failure. *len gets
  *  the length without the NUL. */
 char *lg_json_minify(lg_json_val v, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
