@@ -151,9 +151,20 @@ static void add_evidence(pending *p, const char *evt) {
         p->ev.evidence[p->ev.nevidence++] = c;
 }
 
+/* Announced keys kept on the subject: a one-letter type and the id that
+ * identifies the condition ("o:<orphan id>", "O:<orphan id>" once resolved,
+ * "p:"/"P:" likewise for privileged ownerless, "u:" used after departure,
+ * "a:" agent). */
+static void ann_key(char out[40], char tag, const char *id) {
+    snprintf(out, 40, "%c:%s", tag, id);
+}
+
 static pending *new_event(lg_detect *d, lg_derived_type type, const lg_node *s, int64_t t,
-                          const lg_attribution *a, const char *event_id) {
-    if (lg_strlist_has(s->announced, s->nannounced, event_id))
+                          const lg_attribution *a, const char *event_id, char tag,
+                          const char *cond_id) {
+    char key[40];
+    ann_key(key, tag, cond_id);
+    if (lg_strlist_has(s->announced, s->nannounced, key))
         return NULL;
     if (d->nout == d->capout) {
         size_t cap = d->capout ? d->capout * 2 : 64;
@@ -166,7 +177,7 @@ static pending *new_event(lg_detect *d, lg_derived_type type, const lg_node *s, 
         d->capout = cap;
     }
     lg_node *mut = lg_graph_get(d->g, s->id, strlen(s->id));
-    if (!mut || lg_strlist_add(&mut->announced, &mut->nannounced, event_id) < 0) {
+    if (!mut || lg_strlist_add(&mut->announced, &mut->nannounced, key) < 0) {
         d->failed = 1;
         return NULL;
     }
@@ -309,6 +320,62 @@ static const char *end_reason(lg_detect *d, const lg_node *s, int64_t t, const c
     return "reassigned";
 }
 
+/* The conditions the timeline holds now, to find announced ones that later
+ * data has superseded. */
+typedef struct begin_set {
+    char keys[32][40];
+    size_t n;
+} begin_set;
+
+static void keep_begin(begin_set *b, char tag, const char *id) {
+    if (b->n < 32)
+        ann_key(b->keys[b->n++], tag, id);
+}
+
+static bool begin_has(const begin_set *b, const char *key) {
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->keys[i], key) == 0)
+            return true;
+    return b->n >= 32; /* overflow: never retract what we cannot check */
+}
+
+/* An announced condition that the timeline no longer contains is resolved
+ * as superseded (late data showed it did not hold as announced). */
+static void resolve_superseded(lg_detect *d, const lg_node *s, const begin_set *b, int64_t t) {
+    char todo[16][40];
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->nannounced && n < 16; i++) {
+        const char *k = s->announced[i];
+        if ((k[0] != 'o' && k[0] != 'p') || k[1] != ':' || begin_has(b, k))
+            continue;
+        char done[40];
+        ann_key(done, k[0] == 'o' ? 'O' : 'P', k + 2);
+        if (!lg_strlist_has(s->announced, s->nannounced, done))
+            snprintf(todo[n++], 40, "%s", k);
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool orphan = todo[i][0] == 'o';
+        const char *begin_id = todo[i] + 2;
+        char id[33];
+        lg_detect_event_id(
+            id, (const char *[]){orphan ? "orphan.resolved" : "privileged_key.ownerless.resolved",
+                                 begin_id, "superseded", NULL});
+        lg_attribution a;
+        lg_graph_attribute(d->g, s, t, &a);
+        pending *p =
+            new_event(d, orphan ? LG_DERIVED_ORPHAN_RESOLVED : LG_DERIVED_PRIV_OWNERLESS_RESOLVED,
+                      s, t, &a, id, orphan ? 'O' : 'P', begin_id);
+        if (!p)
+            continue;
+        p->ev.resolves = own(p, begin_id);
+        p->ev.privileged = lg_graph_privileged_at(d->g, s, t, NULL);
+        set_reason(p,
+                   "%s %s: superseded, events that arrived later show the condition did not "
+                   "hold as announced",
+                   lg_node_kind_name(s->kind), s->id);
+    }
+}
+
 typedef struct cond_state {
     bool on;
     char owner[320]; /* owner at begin ("" = none) */
@@ -324,6 +391,7 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
     int64_t *times = NULL;
     size_t nt = collect_times(&r, &times);
     cond_state orphan = {0}, priv = {0};
+    begin_set begins = {0};
     bool is_key = lg_node_kind_is_credential(s->kind);
     for (size_t i = 0; i < nt && !d->failed; i++) {
         int64_t t = times[i];
@@ -340,7 +408,8 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
             char tb[24];
             snprintf(tb, sizeof tb, "%" PRId64, t);
             lg_detect_event_id(id, (const char *[]){"orphan.resolved", orphan.begin_id, tb, NULL});
-            pending *p = new_event(d, LG_DERIVED_ORPHAN_RESOLVED, s, t, &a, id);
+            pending *p =
+                new_event(d, LG_DERIVED_ORPHAN_RESOLVED, s, t, &a, id, 'O', orphan.begin_id);
             if (p) {
                 p->ev.resolves = own(p, orphan.begin_id);
                 p->ev.privileged = privileged;
@@ -359,7 +428,9 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
             snprintf(orphan.owner, sizeof orphan.owner, "%s", owner);
             orphan.on = true;
             orphan.begin = t;
-            pending *p = new_event(d, LG_DERIVED_ORPHAN_NEW, s, t, &a, orphan.begin_id);
+            pending *p = new_event(d, LG_DERIVED_ORPHAN_NEW, s, t, &a, orphan.begin_id, 'o',
+                                   orphan.begin_id);
+            keep_begin(&begins, 'o', orphan.begin_id);
             if (p) {
                 char dep[32];
                 fmt_time(dep, sizeof dep, a.status_since);
@@ -377,7 +448,8 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
             snprintf(tb, sizeof tb, "%" PRId64, t);
             lg_detect_event_id(
                 id, (const char *[]){"privileged_key.ownerless.resolved", priv.begin_id, tb, NULL});
-            pending *p = new_event(d, LG_DERIVED_PRIV_OWNERLESS_RESOLVED, s, t, &a, id);
+            pending *p =
+                new_event(d, LG_DERIVED_PRIV_OWNERLESS_RESOLVED, s, t, &a, id, 'P', priv.begin_id);
             if (p) {
                 p->ev.resolves = own(p, priv.begin_id);
                 p->ev.privileged = privileged;
@@ -395,7 +467,9 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
                                (const char *[]){"privileged_key.ownerless", s->id, tb, NULL});
             priv.on = true;
             priv.begin = t;
-            pending *p = new_event(d, LG_DERIVED_PRIV_OWNERLESS, s, t, &a, priv.begin_id);
+            pending *p = new_event(d, LG_DERIVED_PRIV_OWNERLESS, s, t, &a, priv.begin_id, 'p',
+                                   priv.begin_id);
+            keep_begin(&begins, 'p', priv.begin_id);
             if (p) {
                 p->ev.privileged = true;
                 const char *root = a.chain[a.n];
@@ -405,6 +479,8 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
             }
         }
     }
+    if (s->nannounced && nt)
+        resolve_superseded(d, s, &begins, times[nt - 1]);
     free(times);
 }
 
@@ -425,7 +501,7 @@ static void eval_use(lg_detect *d, const lg_node *s, int64_t t, const char *evt)
     lg_detect_event_id(id, (const char *[]){type, s->id, a.owner_id, dep, NULL});
     pending *p =
         new_event(d, agent ? LG_DERIVED_AGENT_DEPARTED_PRINCIPAL : LG_DERIVED_USED_AFTER_DEPARTURE,
-                  s, t, &a, id);
+                  s, t, &a, id, agent ? 'a' : 'u', id);
     if (!p)
         return;
     char when[32];

@@ -4,11 +4,12 @@
  * scenario checks the derived events, and that every arrival order of the
  * same records gives the same set of event ids.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include "processor/detectors/detect.h"
 #include "state/graph.h"
@@ -355,6 +356,32 @@ static void test_session_and_agent(void **state) {
     world_close(&w, true);
 }
 
+/* A late deletion that preceded the departure supersedes the orphan. */
+static void test_superseded(void **state) {
+    (void)state;
+    world w = {0};
+    world_open(&w);
+    feed(&w, &(srec){"mk",
+                     T(0),
+                     {CREATED(LG_NODE_IAM_ROLE, "arn:aws:iam::1:role/old", LG_NODE_HUMAN, BOB_S)},
+                     1});
+    feed(&w, &(srec){"leave", T(10), {HUMAN_STATUS(BOB_S, LG_STATUS_DEPARTED)}, 1});
+    assert_int_equal(w.out.n, 1);
+    assert_int_equal(w.out.types[0], LG_DERIVED_ORPHAN_NEW);
+    feed(&w, &(srec){"del",
+                     T(5),
+                     {{.type = LG_FACT_DELETED,
+                       .kind = LG_NODE_IAM_ROLE,
+                       .subject = S("arn:aws:iam::1:role/old")}},
+                     1});
+    assert_int_equal(w.out.n, 2);
+    assert_int_equal(w.out.types[1], LG_DERIVED_ORPHAN_RESOLVED);
+    /* nothing more on re-evaluation */
+    feed(&w, &(srec){"leave2", T(11), {HUMAN_STATUS(BOB_S, LG_STATUS_DEPARTED)}, 1});
+    assert_int_equal(w.out.n, 2);
+    world_close(&w, true);
+}
+
 /* Ownership cycles terminate with no owner. */
 static void test_cycle(void **state) {
     (void)state;
@@ -392,6 +419,7 @@ int main(void) {
         cmocka_unit_test(test_late_creation_and_reactivation),
         cmocka_unit_test(test_explicit_owner_and_privileged),
         cmocka_unit_test(test_session_and_agent),
+        cmocka_unit_test(test_superseded),
         cmocka_unit_test(test_cycle),
         cmocka_unit_test(test_event_id),
     };
