@@ -4,6 +4,7 @@
 #include "processor/replay.h"
 
 #include "processor/engine.h"
+#include "processor/sources/reader.h"
 #include "sinks/file/file_sink.h"
 
 #include <errno.h>
@@ -13,10 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define COMP "replay"
-#define CHUNK 65536
 
 int lg_replay_parse_input(const char *arg, lg_replay_input *in, char *errstr, size_t errstr_size) {
     const char *colon = strchr(arg, ':');
@@ -42,199 +41,6 @@ int lg_replay_parse_input(const char *arg, lg_replay_input *in, char *errstr, si
     return 0;
 }
 
-/* ---- input: gzip-transparent, JSON lines or one whole document ---- */
-
-typedef struct input {
-    gzFile gz;
-    const char *path;
-    char *buf; /* unread bytes are buf[pos..len) */
-    size_t cap, len, pos;
-    bool eof;
-    int64_t line; /* number of the last line returned */
-} input;
-
-static int input_open(input *in, const char *path, char *errstr, size_t errstr_size) {
-    memset(in, 0, sizeof(*in));
-    in->path = path;
-    if (strcmp(path, "-") == 0) {
-        int fd = dup(STDIN_FILENO);
-        in->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-        if (!in->gz && fd >= 0)
-            close(fd);
-    } else {
-        in->gz = gzopen(path, "rb");
-    }
-    if (!in->gz) {
-        snprintf(errstr, errstr_size, "cannot open %s: %s", path,
-                 errno ? strerror(errno) : "error");
-        return -1;
-    }
-    gzbuffer(in->gz, CHUNK);
-    return 0;
-}
-
-static void input_close(input *in) {
-    if (in->gz)
-        gzclose(in->gz);
-    free(in->buf);
-    memset(in, 0, sizeof(*in));
-}
-
-/* Reads more bytes; returns 1 when some were added, 0 at EOF, -1 on error. */
-static int input_fill(input *in, char *errstr, size_t errstr_size) {
-    if (in->eof)
-        return 0;
-    if (in->pos > 0 && in->pos == in->len)
-        in->pos = in->len = 0;
-    if (in->pos > in->cap / 2) {
-        memmove(in->buf, in->buf + in->pos, in->len - in->pos);
-        in->len -= in->pos;
-        in->pos = 0;
-    }
-    if (in->cap - in->len < CHUNK) {
-        size_t ncap = in->cap ? in->cap * 2 : 4 * CHUNK;
-        char *nb = realloc(in->buf, ncap + 1);
-        if (!nb) {
-            snprintf(errstr, errstr_size, "%s: out of memory", in->path);
-            return -1;
-        }
-        in->buf = nb;
-        in->cap = ncap;
-    }
-    int r = gzread(in->gz, in->buf + in->len, (unsigned)(in->cap - in->len));
-    if (r < 0) {
-        int zerr = 0;
-        const char *msg = gzerror(in->gz, &zerr);
-        snprintf(errstr, errstr_size, "cannot read %s: %s", in->path,
-                 zerr == Z_ERRNO ? strerror(errno) : msg);
-        return -1;
-    }
-    if (r == 0) {
-        in->eof = true;
-        return 0;
-    }
-    in->len += (size_t)r;
-    return 1;
-}
-
-/* Next line without its newline (a final line may lack one). *toolong is set
- * when the line exceeded max and was skipped (its first bytes are returned).
- * Returns 1, 0 at EOF, -1 on error. */
-static int input_line(input *in, size_t max, const char **line, size_t *len, bool *toolong,
-                      char *errstr, size_t errstr_size) {
-    *toolong = false;
-    for (;;) {
-        char *start = in->buf + in->pos;
-        char *nl = in->len > in->pos ? memchr(start, '\n', in->len - in->pos) : NULL;
-        if (nl || (in->eof && in->len > in->pos)) {
-            size_t n = nl ? (size_t)(nl - start) : in->len - in->pos;
-            in->pos += n + (nl ? 1 : 0);
-            in->line++;
-            if (n > 0 && start[n - 1] == '\r')
-                n--;
-            *line = start;
-            *len = n;
-            if (n > max) {
-                *toolong = true;
-                *len = 256;
-            }
-            return 1;
-        }
-        if (in->eof)
-            return 0;
-        if (in->len - in->pos > max + 1) {
-            /* discard the rest of an over-long line */
-            size_t keep = 256;
-            memmove(in->buf, in->buf + in->pos, keep);
-            in->pos = 0;
-            in->len = keep;
-            for (;;) {
-                int r = input_fill(in, errstr, errstr_size);
-                if (r < 0)
-                    return -1;
-                char *e = memchr(in->buf + keep, '\n', in->len - keep);
-                if (e || r == 0) {
-                    size_t after = e ? (size_t)(e - in->buf) + 1 : in->len;
-                    memmove(in->buf + keep, in->buf + after, in->len - after);
-                    in->len = keep + (in->len - after);
-                    in->line++;
-                    *line = in->buf;
-                    *len = keep;
-                    *toolong = true;
-                    in->pos = keep;
-                    return 1;
-                }
-                in->len = keep;
-            }
-        }
-        if (input_fill(in, errstr, errstr_size) < 0)
-            return -1;
-    }
-}
-
-/* True when s[0..n) is one complete JSON object or array (balanced braces
- * and brackets outside strings). Used to tell JSON lines from a
- * pretty-printed document. */
-static bool complete_json(const char *s, size_t n) {
-    int depth = 0;
-    bool str = false, esc = false, seen = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (str) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"')
-                str = false;
-            continue;
-        }
-        if (c == '"')
-            str = true;
-        else if (c == '{' || c == '[') {
-            depth++;
-            seen = true;
-        } else if (c == '}' || c == ']')
-            depth--;
-    }
-    return seen && depth == 0 && !str;
-}
-
-typedef enum input_mode { MODE_LINES, MODE_DOCUMENT } input_mode;
-
-/* Looks at the start of the input to choose its mode. */
-static int input_detect(input *in, input_mode *mode, char *errstr, size_t errstr_size) {
-    for (;;) {
-        size_t i = in->pos;
-        if (in->len - i >= 3 && memcmp(in->buf + i, "\xEF\xBB\xBF", 3) == 0)
-            in->pos = i += 3;
-        while (i < in->len && strchr(" \t\r\n", in->buf[i]))
-            i++;
-        if (i < in->len) {
-            if (in->buf[i] == '[') {
-                *mode = MODE_DOCUMENT;
-                return 0;
-            }
-            if (in->buf[i] != '{') {
-                *mode = MODE_LINES;
-                return 0;
-            }
-            char *nl = memchr(in->buf + i, '\n', in->len - i);
-            if (nl || in->eof) {
-                size_t n = nl ? (size_t)(nl - (in->buf + i)) : in->len - i;
-                *mode = complete_json(in->buf + i, n) ? MODE_LINES : MODE_DOCUMENT;
-                return 0;
-            }
-        } else if (in->eof) {
-            *mode = MODE_LINES;
-            return 0;
-        }
-        int r = input_fill(in, errstr, errstr_size);
-        if (r < 0)
-            return -1;
-    }
-}
-
 /* ---- the replay loop ---- */
 
 typedef struct replay {
@@ -246,86 +52,56 @@ typedef struct replay {
     char posval[32];
 } replay;
 
-static int commit(replay *r, const input *in, char *errstr, size_t errstr_size) {
-    snprintf(r->poskey, sizeof(r->poskey), "file/%s", in->path);
-    snprintf(r->posval, sizeof(r->posval), "%" PRId64, in->line);
+static int commit(replay *r, const char *path, int64_t line, char *errstr, size_t errstr_size) {
+    snprintf(r->poskey, sizeof(r->poskey), "file/%s", path);
+    snprintf(r->posval, sizeof(r->posval), "%" PRId64, line);
     lg_pair pos = {r->poskey, r->posval};
     return lg_engine_commit(r->engine, &pos, 1, errstr, errstr_size);
 }
 
-static int process(replay *r, const input *in, lg_source src, const char *buf, size_t len,
-                   char *errstr, size_t errstr_size) {
+/* One message: too large -> dead letter (its first bytes), else the engine.
+ * Commits when the batch is full. */
+static int process(replay *r, lg_source src, const char *path, int64_t line, const char *buf,
+                   size_t len, char *errstr, size_t errstr_size) {
     char desc[4200];
-    snprintf(desc, sizeof(desc), "file:%s:%" PRId64, in->path, in->line);
-    lg_origin origin = {desc, NULL, -1, -1};
-    if (lg_engine_process(r->engine, src, buf, len, &origin, errstr, errstr_size) != 0)
-        return -1;
+    snprintf(desc, sizeof(desc), "file:%s:%" PRId64, path, line);
+    if (len > (size_t)r->o->config->input_max_bytes) {
+        char reason[128];
+        snprintf(reason, sizeof(reason),
+                 "message of %zu bytes exceeds input.max.bytes (%" PRId64 ")", len,
+                 r->o->config->input_max_bytes);
+        lg_deadletter dl = {lg_source_name(src), reason, desc, NULL, -1, -1, buf, 1024};
+        LG_LOGW(COMP, "%s: %s (first 1024 bytes dead-lettered)", desc, reason);
+        if (lg_sink_deadletter(r->dl, &dl, errstr, errstr_size) != LG_SINK_OK)
+            return -1;
+    } else {
+        lg_origin origin = {desc, NULL, -1, -1};
+        if (lg_engine_process(r->engine, src, buf, len, &origin, errstr, errstr_size) != 0)
+            return -1;
+    }
     if (lg_engine_pending(r->engine) >= r->batch_max)
-        return commit(r, in, errstr, errstr_size);
+        return commit(r, path, line, errstr, errstr_size);
     return 0;
 }
 
-static int deadletter_toolong(replay *r, const input *in, lg_source src, const char *buf,
-                              size_t len, char *errstr, size_t errstr_size) {
-    char desc[4200], reason[128];
-    snprintf(desc, sizeof(desc), "file:%s:%" PRId64, in->path, in->line);
-    snprintf(reason, sizeof(reason), "message longer than input.max.bytes (%" PRId64 ")",
-             r->o->config->input_max_bytes);
-    lg_deadletter dl = {lg_source_name(src), reason, desc, NULL, -1, -1, buf, len};
-    LG_LOGW(COMP, "%s: %s (first %zu bytes dead-lettered)", desc, reason, len);
-    return lg_sink_deadletter(r->dl, &dl, errstr, errstr_size) == LG_SINK_OK ? 0 : -1;
-}
-
 static int replay_input(replay *r, const lg_replay_input *ri, char *errstr, size_t errstr_size) {
-    input in;
-    if (input_open(&in, ri->path, errstr, errstr_size) != 0)
+    lg_reader *rd = lg_reader_open(ri->path, errstr, errstr_size);
+    if (!rd)
         return -1;
-    int rc = -1;
-    size_t max = (size_t)r->o->config->input_max_bytes;
-    input_mode mode;
-    if (input_detect(&in, &mode, errstr, errstr_size) != 0)
+    int rc = -1, g = 0;
+    const char *msg;
+    size_t len;
+    int64_t line = 0;
+    while (*r->o->running && (g = lg_reader_next(rd, &msg, &len, &line, errstr, errstr_size)) > 0)
+        if (process(r, ri->src, ri->path, line, msg, len, errstr, errstr_size) != 0)
+            goto cleanup;
+    if (*r->o->running && g < 0)
         goto cleanup;
-    if (mode == MODE_DOCUMENT) {
-        int f;
-        while ((f = input_fill(&in, errstr, errstr_size)) > 0) {
-            if (in.len - in.pos > max)
-                break;
-        }
-        if (f < 0)
-            goto cleanup;
-        in.line = 1;
-        if (in.len - in.pos > max) {
-            if (deadletter_toolong(r, &in, ri->src, in.buf + in.pos, 256, errstr, errstr_size))
-                goto cleanup;
-        } else if (process(r, &in, ri->src, in.buf + in.pos, in.len - in.pos, errstr,
-                           errstr_size) != 0)
-            goto cleanup;
-    } else {
-        const char *line;
-        size_t len;
-        bool toolong;
-        int g;
-        while (*r->o->running &&
-               (g = input_line(&in, max, &line, &len, &toolong, errstr, errstr_size)) > 0) {
-            size_t i = 0;
-            while (i < len && strchr(" \t", line[i]))
-                i++;
-            if (i == len)
-                continue; /* blank line */
-            if (toolong) {
-                if (deadletter_toolong(r, &in, ri->src, line, len, errstr, errstr_size) != 0)
-                    goto cleanup;
-            } else if (process(r, &in, ri->src, line, len, errstr, errstr_size) != 0)
-                goto cleanup;
-        }
-        if (*r->o->running && g < 0)
-            goto cleanup;
-    }
-    if (commit(r, &in, errstr, errstr_size) != 0)
+    if (commit(r, ri->path, line, errstr, errstr_size) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
-    input_close(&in);
+    lg_reader_close(rd);
     return rc;
 }
 

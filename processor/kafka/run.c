@@ -1,0 +1,437 @@
+/*
+ * processor/kafka/run.c - the daemon loop: consume, process, commit state,
+ * then commit offsets.
+ */
+#include "processor/kafka/run.h"
+
+#include "processor/engine.h"
+#include "processor/kafka/demo.h"
+#include "processor/kafka/embedded.h"
+#include "sinks/kafka/kafka_sink.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COMP "run"
+#define DEMO_DEADLINE_MS 60000
+
+typedef struct lg_daemon { /* private to this file */
+    const lg_kafka_run_opts *o;
+    const lg_config *c;
+    rd_kafka_t *rk;
+    lg_engine *engine;
+    const char *topics[LG_SRC_COUNT];       /* by lg_source */
+    rd_kafka_topic_partition_list_t *batch; /* next offsets of the pending batch */
+    int64_t batch_started_ms;
+    int64_t consumed; /* messages processed and committed or pending */
+    int64_t committed_msgs;
+    int fatal; /* set by the rebalance callback on a failed commit */
+    char err[1024];
+} lg_daemon;
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static lg_source source_of_topic(const lg_daemon *d, const char *topic) {
+    for (int s = 1; s < LG_SRC_COUNT; s++)
+        if (d->topics[s] && strcmp(d->topics[s], topic) == 0)
+            return (lg_source)s;
+    return LG_SRC_NONE;
+}
+
+/* Commits the pending batch: engine (state + derived events + positions),
+ * then the Kafka offsets. Returns 0 or -1 with errstr. */
+static int commit_batch(lg_daemon *d, char *errstr, size_t errstr_size) {
+    rd_kafka_topic_partition_list_t *b = d->batch;
+    if (b->cnt == 0 && lg_engine_pending(d->engine) == 0)
+        return 0;
+    lg_pair *pos = calloc((size_t)b->cnt + 1, sizeof(*pos));
+    char(*keys)[300] = calloc((size_t)b->cnt + 1, sizeof(*keys));
+    char(*vals)[24] = calloc((size_t)b->cnt + 1, sizeof(*vals));
+    int rc = -1;
+    if (!pos || !keys || !vals) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < b->cnt; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "kafka/%s/%" PRId32, b->elems[i].topic,
+                 b->elems[i].partition);
+        snprintf(vals[i], sizeof(vals[i]), "%" PRId64, b->elems[i].offset);
+        pos[i].id = keys[i];
+        pos[i].email = vals[i];
+    }
+    if (lg_engine_commit(d->engine, pos, (size_t)b->cnt, errstr, errstr_size) != 0)
+        goto cleanup;
+    if (b->cnt > 0) {
+        rd_kafka_resp_err_t err = rd_kafka_commit(d->rk, b, 0 /* sync */);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+            /* The state is durable: a lost offset commit only means
+             * re-delivery, which the engine dedupes. */
+            lg_log(LG_LOG_WARN, COMP,
+                   "offset commit failed (messages will be re-delivered "
+                   "and deduplicated): %s",
+                   rd_kafka_err2str(err));
+        }
+    }
+    LG_LOGD(COMP, "committed batch of %zu partitions", (size_t)b->cnt);
+    d->committed_msgs = d->consumed;
+    rd_kafka_topic_partition_list_destroy(d->batch);
+    d->batch = rd_kafka_topic_partition_list_new(8);
+    rc = 0;
+cleanup:
+    free(pos);
+    free(keys);
+    free(vals);
+    return rc;
+}
+
+/* On assignment, start each partition where the state says it is (the
+ * engine's position is at or ahead of Kafka's committed offset). On
+ * revocation, commit the pending batch first. */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    lg_daemon *d = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < parts->cnt; i++) {
+            char key[300], *val = NULL, e[256];
+            snprintf(key, sizeof(key), "kafka/%s/%" PRId32, parts->elems[i].topic,
+                     parts->elems[i].partition);
+            if (lg_engine_position(d->engine, key, &val, e, sizeof(e)) == 0 && val) {
+                parts->elems[i].offset = strtoll(val, NULL, 10);
+                LG_LOGD(COMP, "%s: resuming at %s", key, val);
+            }
+            free(val);
+        }
+        lg_log(LG_LOG_INFO, COMP, "assigned %d partitions", parts->cnt);
+        rd_kafka_assign(rk, parts);
+    } else {
+        if (commit_batch(d, d->err, sizeof(d->err)) != 0)
+            d->fatal = 1;
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+static rd_kafka_conf_t *base_conf(const lg_config *c, const char *bootstrap, char *errstr,
+                                  size_t errstr_size) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, errstr_size))
+        goto fail;
+    for (size_t i = 0; i < c->rdkafka_keys.n; i++)
+        if (rd_kafka_conf_set(conf, c->rdkafka_keys.v[i], c->rdkafka_vals.v[i], errstr,
+                              errstr_size))
+            goto fail;
+    return conf;
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}
+
+static int open_consumer(lg_daemon *d, const char *bootstrap, char *errstr, size_t errstr_size) {
+    const lg_config *c = d->c;
+    rd_kafka_conf_t *conf = base_conf(c, bootstrap, errstr, errstr_size);
+    if (!conf)
+        return -1;
+    if (rd_kafka_conf_set(conf, "group.id", c->kafka_group_id, errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_opaque(conf, d);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    d->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!d->rk) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(d->rk);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4);
+    for (size_t i = 0; i < c->sources_enabled.n; i++) {
+        lg_source s = lg_source_from_name(c->sources_enabled.v[i]);
+        rd_kafka_topic_partition_list_add(subs, d->topics[s], RD_KAFKA_PARTITION_UA);
+    }
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(d->rk, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (err) {
+        snprintf(errstr, errstr_size, "subscribe: %s", rd_kafka_err2str(err));
+        return -1;
+    }
+    return 0;
+}
+
+/* Hands one message to the engine. Returns 0 or -1 (fatal). */
+static int handle_message(lg_daemon *d, const rd_kafka_message_t *m, char *errstr,
+                          size_t errstr_size) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    char desc[400];
+    snprintf(desc, sizeof(desc), "kafka:%s/%" PRId32 "@%" PRId64, topic, m->partition, m->offset);
+    lg_origin origin = {desc, topic, m->partition, m->offset};
+    lg_source src = source_of_topic(d, topic);
+    if (src == LG_SRC_NONE) {
+        lg_log(LG_LOG_WARN, COMP, "%s: message from an unexpected topic ignored", desc);
+    } else if (lg_engine_process(d->engine, src, m->payload ? m->payload : "", m->len, &origin,
+                                 errstr, errstr_size) != 0) {
+        return -1;
+    }
+    rd_kafka_topic_partition_t *tp =
+        rd_kafka_topic_partition_list_find(d->batch, topic, m->partition);
+    if (!tp)
+        tp = rd_kafka_topic_partition_list_add(d->batch, topic, m->partition);
+    tp->offset = m->offset + 1;
+    if (d->batch_started_ms == 0)
+        d->batch_started_ms = mono_ms();
+    d->consumed++;
+    return 0;
+}
+
+static void sink_log(void *opaque, int level, const char *msg) {
+    (void)opaque;
+    lg_log(level <= 3   ? LG_LOG_ERROR
+           : level == 4 ? LG_LOG_WARN
+           : level <= 6 ? LG_LOG_INFO
+                        : LG_LOG_DEBUG,
+           "sinks/kafka", "%s", msg);
+}
+
+/* The output sink: derived events to topics.derived, dead letters to
+ * topics.deadletter, rdkafka.* passed through. */
+static lg_sink *open_kafka_sink(const lg_config *c, const char *bootstrap, bool json, char *errstr,
+                                size_t errstr_size) {
+    size_t n = c->rdkafka_keys.n;
+    const char **props = calloc(2 * n + 1, sizeof(*props));
+    if (!props) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        props[2 * i] = c->rdkafka_keys.v[i];
+        props[2 * i + 1] = c->rdkafka_vals.v[i];
+    }
+    lg_sink_kafka_opts ko = {.brokers = bootstrap,
+                             .props = props,
+                             .nprops = n,
+                             .topic = c->topics_derived,
+                             .deadletter_topic = c->topics_deadletter,
+                             .format = json ? LG_SINK_KAFKA_JSON : LG_SINK_KAFKA_AVRO,
+                             .log = sink_log};
+    lg_sink *s = lg_sink_kafka_new(&ko, errstr, errstr_size);
+    free(props);
+    return s;
+}
+
+static int make_state_dir(const lg_kafka_run_opts *o, char *tmpl, size_t size, const char **dir,
+                          char *errstr, size_t errstr_size) {
+    *dir = o->state_dir && *o->state_dir ? o->state_dir : o->config->state_dir;
+    if (**dir)
+        return 0;
+    if (!o->demo) {
+        snprintf(errstr, errstr_size,
+                 "state.dir is not configured (set it in the config file, "
+                 "LINEAGED_STATE_DIR or --state)");
+        return -1;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpl, size, "%s/lineaged-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(tmpl)) {
+        snprintf(errstr, errstr_size, "cannot create a temporary state directory: %s",
+                 strerror(errno));
+        return -1;
+    }
+    *dir = tmpl;
+    return 0;
+}
+
+static void remove_tree(const char *dir) {
+    /* Only a directory this process created with mkdtemp. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", "--", dir, (char *)NULL);
+        _exit(127);
+    }
+    if (pid > 0) {
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    }
+}
+
+static bool demo_done(const lg_demo_watch *w) {
+    static const lg_derived_type want[] = {LG_DERIVED_ORPHAN_NEW, LG_DERIVED_PRIV_OWNERLESS,
+                                           LG_DERIVED_AGENT_DEPARTED_PRINCIPAL,
+                                           LG_DERIVED_USED_AFTER_DEPARTURE};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (lg_demo_watch_seen(w, want[i]) == 0)
+            return false;
+    return true;
+}
+
+static void demo_missing(const lg_demo_watch *w, char *buf, size_t size) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
+        if (t != LG_DERIVED_ORPHAN_RESOLVED && t != LG_DERIVED_PRIV_OWNERLESS_RESOLVED &&
+            lg_demo_watch_seen(w, (lg_derived_type)t) == 0 && n < size)
+            n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+                                  lg_derived_type_name((lg_derived_type)t));
+}
+
+int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
+    const lg_config *c = o->config;
+    lg_daemon d = {.o = o, .c = c};
+    lg_kafka_embedded *emb = NULL;
+    lg_demo_watch *watch = NULL;
+    lg_sink *out = NULL;
+    lg_pairs owners = {0}, aliases = {0};
+    char tmpdir[PATH_MAX] = "", demodir[PATH_MAX];
+    const char *state_dir;
+    int64_t produced = 0;
+    int rc = -1;
+
+    d.topics[LG_SRC_CLOUDTRAIL] = c->topics_cloudtrail;
+    d.topics[LG_SRC_OKTA] = c->topics_okta;
+    d.topics[LG_SRC_GITHUB] = c->topics_github;
+    d.topics[LG_SRC_BEDROCK] = c->topics_bedrock;
+    d.batch = rd_kafka_topic_partition_list_new(8);
+
+    if (o->demo && lg_demo_locate(o->demo_dir, demodir, sizeof(demodir), errstr, errstr_size))
+        goto cleanup;
+    if (make_state_dir(o, tmpdir, sizeof(tmpdir), &state_dir, errstr, errstr_size) != 0)
+        goto cleanup;
+    const char *bootstrap = c->kafka_brokers;
+    if (o->demo && *bootstrap)
+        lg_log(LG_LOG_WARN, COMP, "--demo ignores kafka.brokers: it uses an embedded Kafka");
+    if (o->demo || !*bootstrap) {
+        const char *topics[] = {c->topics_cloudtrail, c->topics_okta, c->topics_github,
+                                c->topics_bedrock};
+        emb = lg_kafka_embedded_new(1, topics, 4, 1, errstr, errstr_size);
+        if (!emb ||
+            lg_kafka_embedded_create_topic(emb, c->topics_derived, 1, errstr, errstr_size) ||
+            lg_kafka_embedded_create_topic(emb, c->topics_deadletter, 1, errstr, errstr_size))
+            goto cleanup;
+        bootstrap = lg_kafka_embedded_bootstrap(emb);
+        lg_log(LG_LOG_INFO, COMP,
+               "no kafka.brokers configured: starting embedded Kafka (librdkafka mock cluster) "
+               "at %s",
+               bootstrap);
+    }
+    if (o->demo && lg_demo_produce(c, bootstrap, demodir, &produced, errstr, errstr_size) != 0)
+        goto cleanup;
+
+    /* Derived events and dead letters go to Kafka. The demo reads the
+     * derived topic back as JSON so people can follow it. */
+    out = open_kafka_sink(c, bootstrap, o->demo || strcmp(c->output_format, "json") == 0, errstr,
+                          errstr_size);
+    if (!out)
+        goto cleanup;
+    lg_engine_opts eo = {.state_dir = state_dir, .out = out, .deadletter = out};
+    if (lg_config_engine_opts(c, &eo, &owners, &aliases, errstr, errstr_size) != 0)
+        goto cleanup;
+    d.engine = lg_engine_open(&eo, errstr, errstr_size);
+    if (!d.engine)
+        goto cleanup;
+    if (o->demo && !(watch = lg_demo_watch_new(bootstrap, c->topics_derived, errstr, errstr_size)))
+        goto cleanup;
+    if (open_consumer(&d, bootstrap, errstr, errstr_size) != 0)
+        goto cleanup;
+    lg_log(LG_LOG_INFO, COMP, "consuming as group %s; state in %s", c->kafka_group_id, state_dir);
+
+    int64_t last_msg = mono_ms(), demo_deadline = mono_ms() + DEMO_DEADLINE_MS;
+    bool stop = false;
+    while (!stop) {
+        if (d.fatal) {
+            snprintf(errstr, errstr_size, "%s", d.err);
+            goto cleanup;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(d.rk, 100);
+        int64_t now = mono_ms();
+        if (m) {
+            if (!m->err) {
+                last_msg = now;
+                int r = handle_message(&d, m, errstr, errstr_size);
+                rd_kafka_message_destroy(m);
+                if (r != 0)
+                    goto cleanup;
+            } else {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    lg_log(LG_LOG_WARN, COMP, "consumer: %s", rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+            }
+        }
+        bool limit = o->max_messages > 0 && d.consumed >= o->max_messages;
+        bool idle = o->exit_when_idle_ms > 0 && now - last_msg >= o->exit_when_idle_ms;
+        bool due = (int64_t)lg_engine_pending(d.engine) >= c->batch_max_messages ||
+                   (d.batch_started_ms && now - d.batch_started_ms >= c->batch_max_ms);
+        if (due || limit || idle || !*o->running || (o->demo && d.consumed >= produced)) {
+            if (commit_batch(&d, errstr, errstr_size) != 0)
+                goto cleanup;
+            d.batch_started_ms = 0;
+        }
+        if (watch)
+            lg_demo_watch_poll(watch, o->out, 0);
+        if (o->demo && d.committed_msgs >= produced && demo_done(watch))
+            stop = true;
+        if (o->demo && now > demo_deadline) {
+            char missing[256];
+            demo_missing(watch, missing, sizeof(missing));
+            snprintf(errstr, errstr_size,
+                     "demo: after %d s, %" PRId64 "/%" PRId64 " messages committed; derived "
+                     "events not seen: %s",
+                     DEMO_DEADLINE_MS / 1000, d.committed_msgs, produced, missing);
+            goto cleanup;
+        }
+        if (limit || idle || !*o->running)
+            stop = true;
+    }
+    const lg_engine_stats *st = lg_engine_get_stats(d.engine);
+    uint64_t derived = 0;
+    for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
+        derived += st->derived[t];
+    lg_log(LG_LOG_INFO, COMP,
+           "stopped: messages=%" PRIu64 " cloudtrail=%" PRIu64 " okta=%" PRIu64 " github=%" PRIu64
+           " bedrock=%" PRIu64 " duplicates=%" PRIu64 " deadlettered=%" PRIu64 " derived=%" PRIu64
+           " batches=%" PRIu64,
+           st->messages, st->records[LG_SRC_CLOUDTRAIL], st->records[LG_SRC_OKTA],
+           st->records[LG_SRC_GITHUB], st->records[LG_SRC_BEDROCK], st->duplicates,
+           st->deadlettered, derived, st->batches);
+    if (o->demo && o->out) {
+        fprintf(o->out, "\ndemo: %" PRId64 " input messages processed; derived events:", produced);
+        for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
+            fprintf(o->out, " %s=%" PRId64, lg_derived_type_name((lg_derived_type)t),
+                    lg_demo_watch_seen(watch, (lg_derived_type)t));
+        fprintf(o->out, "; dead-lettered=%" PRIu64 "\n", st->deadlettered);
+    }
+    rc = 0;
+cleanup:
+    if (rc != 0 && d.engine) {
+        /* Nothing of a failed batch may be committed by the revocation
+         * during close. */
+        lg_engine_abort(d.engine);
+        rd_kafka_topic_partition_list_destroy(d.batch);
+        d.batch = rd_kafka_topic_partition_list_new(1);
+    }
+    if (d.rk) {
+        rd_kafka_consumer_close(d.rk);
+        rd_kafka_destroy(d.rk);
+    }
+    lg_demo_watch_destroy(watch);
+    lg_engine_close(d.engine);
+    lg_sink_destroy(out);
+    lg_pairs_free(&owners);
+    lg_pairs_free(&aliases);
+    lg_kafka_embedded_destroy(emb);
+    rd_kafka_topic_partition_list_destroy(d.batch);
+    if (*tmpdir)
+        remove_tree(tmpdir);
+    return rc;
+}
