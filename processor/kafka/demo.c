@@ -2,6 +2,7 @@
  * processor/kafka/demo.c - demo producer and derived-topic reader.
  */
 #include "processor/kafka/demo.h"
+#include "processor/kafka/client.h"
 
 #include "processor/json/json.h"
 
@@ -53,22 +54,6 @@ int lg_demo_locate(const char *hint, char *out, size_t out_size, char *errstr, s
     return -1;
 }
 
-static rd_kafka_conf_t *client_conf(const lg_config *c, const char *bootstrap, char *errstr,
-                                    size_t errstr_size) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "log_level", "4", errstr, errstr_size))
-        goto fail;
-    for (size_t i = 0; c && i < c->rdkafka_keys.n; i++)
-        if (rd_kafka_conf_set(conf, c->rdkafka_keys.v[i], c->rdkafka_vals.v[i], errstr,
-                              errstr_size))
-            goto fail;
-    return conf;
-fail:
-    rd_kafka_conf_destroy(conf);
-    return NULL;
-}
-
 static int produce_file(rd_kafka_t *rk, const char *topic, const char *path, int64_t *produced,
                         char *errstr, size_t errstr_size) {
     FILE *f = fopen(path, "rb");
@@ -111,7 +96,7 @@ int lg_demo_produce(const lg_config *c, const char *bootstrap, const char *dir, 
                             c->topics_bedrock};
     int rc = -1;
     *produced = 0;
-    rd_kafka_conf_t *conf = client_conf(c, bootstrap, errstr, errstr_size);
+    rd_kafka_conf_t *conf = lg_kafka_client_conf(c, bootstrap, errstr, errstr_size);
     if (!conf)
         return -1;
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
@@ -152,7 +137,7 @@ lg_demo_watch *lg_demo_watch_new(const char *bootstrap, const char *topic, char 
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
     }
-    conf = client_conf(NULL, bootstrap, errstr, errstr_size);
+    conf = lg_kafka_client_conf(NULL, bootstrap, errstr, errstr_size);
     if (!conf || rd_kafka_conf_set(conf, "group.id", "lineaged-demo-reader", errstr, errstr_size) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size))
         goto fail;

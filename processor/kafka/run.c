@@ -5,6 +5,7 @@
 #include "processor/kafka/run.h"
 
 #include "processor/engine.h"
+#include "processor/kafka/client.h"
 #include "processor/kafka/demo.h"
 #include "processor/kafka/embedded.h"
 #include "sinks/kafka/kafka_sink.h"
@@ -121,24 +122,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
-static rd_kafka_conf_t *base_conf(const lg_config *c, const char *bootstrap, char *errstr,
-                                  size_t errstr_size) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, errstr_size))
-        goto fail;
-    for (size_t i = 0; i < c->rdkafka_keys.n; i++)
-        if (rd_kafka_conf_set(conf, c->rdkafka_keys.v[i], c->rdkafka_vals.v[i], errstr,
-                              errstr_size))
-            goto fail;
-    return conf;
-fail:
-    rd_kafka_conf_destroy(conf);
-    return NULL;
-}
-
 static int open_consumer(lg_daemon *d, const char *bootstrap, char *errstr, size_t errstr_size) {
     const lg_config *c = d->c;
-    rd_kafka_conf_t *conf = base_conf(c, bootstrap, errstr, errstr_size);
+    rd_kafka_conf_t *conf = lg_kafka_client_conf(c, bootstrap, errstr, errstr_size);
     if (!conf)
         return -1;
     if (rd_kafka_conf_set(conf, "group.id", c->kafka_group_id, errstr, errstr_size) ||

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tests/cli/test_replay.sh - the `lineaged replay` contract.
+# usage: bash test_replay.sh <lineaged binary> <samples dir>
+set -u
+BIN=${1:?lineaged binary}
+SAMPLES=${2:?samples dir}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DEMO=$ROOT/deploy/demo
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/lg-cli-replay.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+ok() { echo "ok   - $1"; }
+bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+# 1. every sample file, with the source named by its top directory, exits 0.
+for src in cloudtrail okta github bedrock; do
+    while IFS= read -r -d '' f; do
+        name=${f#"$SAMPLES"/}
+        st="$TMP/s-$(echo "$name" | tr '/.' '__')"
+        "$BIN" replay --state "$st" "$src:$f" >"$TMP/out" 2>"$TMP/err"
+        rc=$?
+        check "replay $name exits 0 (rc=$rc)" "[ $rc -eq 0 ]"
+        [ $rc -eq 0 ] || sed 's/^/    /' "$TMP/err" | tail -5
+        check "replay $name prints a summary" "grep -q 'replay: done: messages=' '$TMP/err'"
+    done < <(find "$SAMPLES/$src" -type f \( -name '*.json' -o -name '*.jsonl' -o -name '*.log' \) -print0 | sort -z)
+done
+
+# 2. all four sources in one run, in order; stdin as "-"; gzip input.
+gzip -c "$DEMO/cloudtrail.jsonl" >"$TMP/ct.jsonl.gz"
+"$BIN" replay --state "$TMP/demo" okta:"$DEMO/okta.jsonl" github:"$DEMO/github.jsonl" \
+    cloudtrail:- bedrock:"$DEMO/bedrock.jsonl" <"$DEMO/cloudtrail.jsonl" >"$TMP/d1" 2>"$TMP/e1"
+rc=$?
+check "demo replay with stdin exits 0 (rc=$rc)" "[ $rc -eq 0 ]"
+for t in orphan.new privileged_key.ownerless credential.used_after_departure agent.departed_principal; do
+    check "demo replay reports $t" "grep -q '\"type\":\"$t\"' '$TMP/d1'"
+done
+check "summary counts events per source" \
+    "grep -q 'cloudtrail=[1-9][0-9]* okta=7 github=2 bedrock=2 duplicates=1' '$TMP/e1'"
+check "stdout holds only JSON lines" "! grep -qv '^{.*}\$' '$TMP/d1'"
+
+# 3. the malformed demo line is dead-lettered (default STATE/deadletter.jsonl)
+#    with its reason and its original bytes; it does not change the exit code.
+DL="$TMP/demo/deadletter.jsonl"
+check "dead-letter file exists" "[ -s '$DL' ]"
+check "dead letter names the origin line" "grep -q '\"origin\":\"file:-:14\"' '$DL'"
+check "dead letter has a reason" "grep -q '\"reason\":\"cloudtrail: [^\"]' '$DL'"
+want=$(tail -n 1 "$DEMO/cloudtrail.jsonl" | tr -d '\n' | base64 -w0)
+check "dead letter keeps the original bytes" "grep -qF '\"raw_base64\":\"$want\"' '$DL'"
+
+# 4. state reuse: the same inputs again produce no derived events.
+"$BIN" replay --state "$TMP/demo" okta:"$DEMO/okta.jsonl" github:"$DEMO/github.jsonl" \
+    cloudtrail:"$TMP/ct.jsonl.gz" bedrock:"$DEMO/bedrock.jsonl" >"$TMP/d2" 2>"$TMP/e2"
+rc=$?
+check "second replay (gzip input) exits 0 (rc=$rc)" "[ $rc -eq 0 ]"
+check "second replay produces no derived events" "[ ! -s '$TMP/d2' ]"
+check "second replay counts duplicates" "grep -q 'duplicates=[1-9]' '$TMP/e2'"
+
+# 5. --deadletter FILE
+"$BIN" replay --state "$TMP/dl2" --deadletter "$TMP/dead.jsonl" cloudtrail:"$DEMO/cloudtrail.jsonl" \
+    >/dev/null 2>&1
+check "--deadletter FILE receives the malformed line" "grep -q 'deploy/demo/cloudtrail.jsonl:14' '$TMP/dead.jsonl'"
+
+# 6. usage and I/O errors.
+"$BIN" replay --state "$TMP/u" syslog:"$DEMO/okta.jsonl" >/dev/null 2>"$TMP/e3"
+rc=$?
+check "unknown SOURCE exits 2 (rc=$rc)" "[ $rc -eq 2 ]"
+check "unknown SOURCE is named" "grep -q 'unknown source \"syslog\"' '$TMP/e3'"
+"$BIN" replay --state "$TMP/u" "$DEMO/okta.jsonl" >/dev/null 2>"$TMP/e3b"
+rc=$?
+check "input without SOURCE: exits 2 (rc=$rc)" "[ $rc -eq 2 ]"
+"$BIN" replay okta:"$DEMO/okta.jsonl" >/dev/null 2>&1
+rc=$?
+check "missing --state exits 2 (rc=$rc)" "[ $rc -eq 2 ]"
+"$BIN" replay --state "$TMP/u" okta:"$TMP/no-such-file.jsonl" >/dev/null 2>"$TMP/e4"
+rc=$?
+check "missing file exits 1 (rc=$rc)" "[ $rc -eq 1 ]"
+check "missing file is named" "grep -q 'no-such-file.jsonl' '$TMP/e4'"
+printf 'no.such.key = 1\n' >"$TMP/bad.conf"
+"$BIN" replay --config "$TMP/bad.conf" --state "$TMP/u" okta:"$DEMO/okta.jsonl" >/dev/null 2>"$TMP/e5"
+rc=$?
+check "bad config exits 2 (rc=$rc)" "[ $rc -eq 2 ]"
+check "bad config error names FILE:LINE" "grep -q 'bad.conf:1: unknown configuration key' '$TMP/e5'"
+
+# 7. the contract with the engine: the real iam-create-admin-user capture
+#    reports its ownerless privileged key.
+F="$SAMPLES/cloudtrail/stratus-red-team/aws.persistence.iam-create-admin-user.json"
+"$BIN" replay --state "$TMP/admin" cloudtrail:"$F" >"$TMP/d6" 2>"$TMP/e6"
+check "iam-create-admin-user: privileged_key.ownerless for AKIAXAFZN8JEPF6L682H" \
+    "grep '\"type\":\"privileged_key.ownerless\"' '$TMP/d6' | grep -q '\"id\":\"AKIAXAFZN8JEPF6L682H\"'"
+
+# 8. the CLI surface.
+"$BIN" --help >/dev/null
+check "--help exits 0" "[ $? -eq 0 ]"
+check "replay --help documents the exit codes" "'$BIN' replay --help | grep -q '2 usage error'"
+check "--version prints the version" "'$BIN' --version | grep -q '^lineaged [0-9]'"
+"$BIN" frobnicate >/dev/null 2>&1
+check "unknown command exits 2" "[ $? -eq 2 ]"
+check "config --markdown is docs/configuration.md" \
+    "'$BIN' config --markdown | cmp -s - '$ROOT/docs/configuration.md'"
+check "config --example is deploy/lineaged.conf" \
+    "'$BIN' config --example | cmp -s - '$ROOT/deploy/lineaged.conf'"
+check "config --dump applies LINEAGED_* overrides" \
+    "LINEAGED_KAFKA_BROKERS=k9:9092 '$BIN' config --dump | grep -qx 'kafka.brokers = k9:9092'"
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
