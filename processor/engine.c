@@ -88,7 +88,15 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
     lg_engine *e = opaque;
     (void)raw;
     (void)rawlen;
-    int seen = lg_graph_check_seen(e->graph, rec->source, rec->event_id, e->errstr, e->errstr_size);
+    /* The dedupe key is the source's event id plus the event time and name:
+     * a re-delivery repeats all three, while synthetic exports that reuse a
+     * placeholder id ("1") for different events are not collapsed. */
+    char key[512];
+    int kn = snprintf(key, sizeof key, "%.*s|%lld|%.*s", (int)rec->event_id.n,
+                      rec->event_id.p ? rec->event_id.p : "", (long long)rec->time_ms,
+                      (int)rec->event_name.n, rec->event_name.p ? rec->event_name.p : "");
+    lg_str k = {key, kn < 0 ? 0 : (size_t)kn < sizeof key ? (size_t)kn : sizeof key - 1};
+    int seen = lg_graph_check_seen(e->graph, rec->source, k, e->errstr, e->errstr_size);
     if (seen < 0)
         return e->failed = -1;
     if (seen) {

@@ -835,8 +835,18 @@ void lg_graph_attribute(lg_graph *g, const lg_node *n, int64_t t, lg_attribution
     }
 }
 
+/* The account root can do anything: it is privileged by definition. */
+static bool own_priv(const lg_node *n, int64_t t, const char **evt) {
+    if (n->kind == LG_NODE_AWS_ROOT) {
+        if (evt)
+            *evt = NULL;
+        return true;
+    }
+    return lg_node_own_priv_at(n, t, evt);
+}
+
 bool lg_graph_privileged_at(lg_graph *g, const lg_node *n, int64_t t, const char **evt) {
-    if (lg_node_own_priv_at(n, t, evt))
+    if (own_priv(n, t, evt))
         return true;
     if (!lg_node_kind_is_credential(n->kind))
         return false;
@@ -844,7 +854,7 @@ bool lg_graph_privileged_at(lg_graph *g, const lg_node *n, int64_t t, const char
     if (!via)
         return false;
     const lg_node *p = lg_graph_get(g, via, strlen(via));
-    return p && lg_node_own_priv_at(p, t, evt);
+    return p && own_priv(p, t, evt);
 }
 
 /* ---- commit ---- */
