@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "processor/sources/arena.h"
@@ -78,10 +79,9 @@ static void test_all_samples_parse(void **state) {
     assert_int_equal(out.nbad, 0);
 
     memset(&out, 0, sizeof out);
-    assert_int_equal(
-        ts_parse_sample(ctx, LG_SRC_CLOUDTRAIL, "cloudtrail/panther-analysis-test-fixtures.jsonl",
-                        &out),
-        105);
+    assert_int_equal(ts_parse_sample(ctx, LG_SRC_CLOUDTRAIL,
+                                     "cloudtrail/panther-analysis-test-fixtures.jsonl", &out),
+                     105);
     /* 17 fixtures have no eventID, one has eventTime "redacted". */
     assert_int_equal(out.nrec + out.nbad, 105);
     assert_int_equal(out.nbad, 18);
@@ -89,10 +89,9 @@ static void test_all_samples_parse(void **state) {
     TS_HAS(&out, "BAD cloudtrail: unparsable eventTime");
 
     memset(&out, 0, sizeof out);
-    assert_int_equal(
-        ts_parse_sample(ctx, LG_SRC_CLOUDTRAIL, "cloudtrail/panther-analysis-test-scenarios.jsonl",
-                        &out),
-        27);
+    assert_int_equal(ts_parse_sample(ctx, LG_SRC_CLOUDTRAIL,
+                                     "cloudtrail/panther-analysis-test-scenarios.jsonl", &out),
+                     27);
     assert_int_equal(out.nrec, 27);
     assert_int_equal(ts_parse_sample(ctx, LG_SRC_CLOUDTRAIL,
                                      "cloudtrail/elastic-integrations/test-converse-json.log",
@@ -252,27 +251,31 @@ static void test_policies_tags_agents(void **state) {
     ts_parse_str(ctx, LG_SRC_CLOUDTRAIL, buf, &out)
     EV("p1", "iam.amazonaws.com", "PutRolePolicy",
        "{\"roleName\":\"R\",\"policyName\":\"pn\",\"policyDocument\":"
-       "\"%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3A*%22%7D%5D%7D\"}",
+       "\"%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3A*%22%7D%"
+       "5D%7D\"}",
        "null");
     TS_HAS(&out, "  PRIVILEGE iam_role:arn:aws:iam::111:role/R actor=sts_session:ASIA1 "
                  "parent=unknown: obj= detail=pn status=0 flag=1\n");
-    TS_HAS(&out, "  USED sts_session:ASIA1 actor=unknown: parent=iam_role:arn:aws:iam::111:role/Ops "
-                 "obj=bob@corp.com detail=PutRolePolicy");
+    TS_HAS(&out,
+           "  USED sts_session:ASIA1 actor=unknown: parent=iam_role:arn:aws:iam::111:role/Ops "
+           "obj=bob@corp.com detail=PutRolePolicy");
     EV("p2", "iam.amazonaws.com", "DeleteRolePolicy", "{\"roleName\":\"R\",\"policyName\":\"pn\"}",
        "null");
     TS_HAS(&out, "  PRIVILEGE iam_role:arn:aws:iam::111:role/R actor=sts_session:ASIA1 "
                  "parent=unknown: obj= detail=pn status=0 flag=0\n");
     EV("t1", "iam.amazonaws.com", "TagUser",
-       "{\"userName\":\"svc\",\"tags\":[{\"key\":\"Owner\",\"value\":\"Alice@Corp.com\"}]}", "null");
+       "{\"userName\":\"svc\",\"tags\":[{\"key\":\"Owner\",\"value\":\"Alice@Corp.com\"}]}",
+       "null");
     TS_HAS(&out, "  OWNER iam_user:arn:aws:iam::111:user/svc actor=sts_session:ASIA1 "
                  "parent=unknown: obj=alice@corp.com");
     EV("t2", "iam.amazonaws.com", "UntagUser", "{\"userName\":\"svc\",\"tagKeys\":[\"owner\"]}",
        "null");
-    TS_HAS(&out, "REC t2 1704067200000 UntagUser tenant=111\n"
-                 "  USED sts_session:ASIA1 actor=unknown: parent=iam_role:arn:aws:iam::111:role/Ops "
-                 "obj=bob@corp.com detail=UntagUser status=0 flag=0\n"
-                 "  OWNER iam_user:arn:aws:iam::111:user/svc actor=sts_session:ASIA1 "
-                 "parent=unknown: obj= ");
+    TS_HAS(&out,
+           "REC t2 1704067200000 UntagUser tenant=111\n"
+           "  USED sts_session:ASIA1 actor=unknown: parent=iam_role:arn:aws:iam::111:role/Ops "
+           "obj=bob@corp.com detail=UntagUser status=0 flag=0\n"
+           "  OWNER iam_user:arn:aws:iam::111:user/svc actor=sts_session:ASIA1 "
+           "parent=unknown: obj= ");
     EV("k1", "iam.amazonaws.com", "UpdateAccessKey",
        "{\"userName\":\"svc\",\"accessKeyId\":\"AKIA9\",\"status\":\"Inactive\"}", "null");
     TS_HAS(&out, "  ENABLED access_key:AKIA9 actor=sts_session:ASIA1 "
@@ -322,8 +325,8 @@ static void test_arn_canonical(void **state) {
         assert_int_equal(p.id.n, strlen(cases[i].id));
         assert_memory_equal(p.id.p, cases[i].id, p.id.n);
     }
-    const char *bad[] = {"", "arn:aws:s3:::bucket/key", "arn:aws:iam::1:policy/P", "arn:aws",
-                         "arn:aws:iam::1:user/", "nope"};
+    const char *bad[] = {"",        "arn:aws:s3:::bucket/key", "arn:aws:iam::1:policy/P",
+                         "arn:aws", "arn:aws:iam::1:user/",    "nope"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(lg_aws_arn_parse(a, (lg_str){bad[i], strlen(bad[i])}, &p));
     lg_arena_destroy(a);

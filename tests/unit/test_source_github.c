@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "processor/sources/github/github.h"
@@ -27,7 +28,8 @@ static int teardown(void **state) {
 static void test_samples(void **state) {
     (void)state;
     assert_int_equal(ts_parse_sample(ctx, LG_SRC_GITHUB,
-                                     "github/azure-sentinel-github-security-log-subset.jsonl", &out),
+                                     "github/azure-sentinel-github-security-log-subset.jsonl",
+                                     &out),
                      27);
     assert_int_equal(out.nrec, 27);
     assert_int_equal(out.nbad, 0);
@@ -50,9 +52,10 @@ static void test_samples(void **state) {
     TS_HAS(&out, "  HUMAN human:badger@acme.com ");
     TS_HAS(&out, "  ALIAS github_account:github:badger actor=github_account:github:badger "
                  "parent=unknown: obj=badger@acme.com ");
-    TS_HAS(&out, "  USED github_classic_token:github-token:0771cae4d170dc02a6ff393d9946cd684d6145c1= "
-                 "actor=github_account:github:acme-inc-user "
-                 "parent=github_account:github:acme-inc-user obj= detail=git.clone ");
+    TS_HAS(&out,
+           "  USED github_classic_token:github-token:0771cae4d170dc02a6ff393d9946cd684d6145c1= "
+           "actor=github_account:github:acme-inc-user "
+           "parent=github_account:github:acme-inc-user obj= detail=git.clone ");
 }
 
 static void test_pat_create(void **state) {
@@ -72,7 +75,8 @@ static void test_pat_create(void **state) {
 
 static void test_synth_id_stable(void **state) {
     (void)state;
-    const char *ev = "{\"action\":\"org.add_member\",\"actor\":\"cat\",\"created_at\":1621305118553}";
+    const char *ev =
+        "{\"action\":\"org.add_member\",\"actor\":\"cat\",\"created_at\":1621305118553}";
     ts_parse_str(ctx, LG_SRC_GITHUB, ev, &out);
     ts_parse_str(ctx, LG_SRC_GITHUB,
                  "{\"action\": \"org.add_member\", \"actor\": \"cat\", \"created_at\": "

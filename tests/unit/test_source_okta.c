@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "tests/unit/test_source_util.h"
@@ -47,15 +48,16 @@ static void test_samples(void **state) {
 static void test_lifecycle_create(void **state) {
     (void)state;
     ts_parse_sample(ctx, LG_SRC_OKTA, "okta/panther-analysis-test-scenarios.jsonl", &out);
-    TS_HAS(&out, "REC e6054be2-db52-11eb-bf04-0f9a403a57aa 1625243465784 user.lifecycle.create "
-                 "tenant=\n"
-                 "  HUMAN human:jack.naglieri@runpanther.io actor=human:jack.naglieri@runpanther.io "
-                 "parent=unknown: obj= detail=user.lifecycle.create status=0 flag=0\n"
-                 "  HUMAN human:thomas12223391@gmail.com actor=human:jack.naglieri@runpanther.io "
-                 "parent=unknown: obj= detail=user.lifecycle.create status=0 flag=0\n"
-                 "  HUMAN_STATUS human:thomas12223391@gmail.com "
-                 "actor=human:jack.naglieri@runpanther.io parent=unknown: obj= "
-                 "detail=user.lifecycle.create status=0 flag=0\n");
+    TS_HAS(&out,
+           "REC e6054be2-db52-11eb-bf04-0f9a403a57aa 1625243465784 user.lifecycle.create "
+           "tenant=\n"
+           "  HUMAN human:jack.naglieri@runpanther.io actor=human:jack.naglieri@runpanther.io "
+           "parent=unknown: obj= detail=user.lifecycle.create status=0 flag=0\n"
+           "  HUMAN human:thomas12223391@gmail.com actor=human:jack.naglieri@runpanther.io "
+           "parent=unknown: obj= detail=user.lifecycle.create status=0 flag=0\n"
+           "  HUMAN_STATUS human:thomas12223391@gmail.com "
+           "actor=human:jack.naglieri@runpanther.io parent=unknown: obj= "
+           "detail=user.lifecycle.create status=0 flag=0\n");
     /* A failed login is kept, failed, without facts. */
     TS_HAS(&out, "REC 5f09746d-2213-11eb-ad64-a7e5a0a8ce4f 1603621222000 user.session.start "
                  "tenant= FAILED\nREC ");
@@ -75,11 +77,12 @@ static void test_handwritten(void **state) {
         {"user.lifecycle.deactivate", "User", "Bob@Corp.com",
          "  HUMAN_STATUS human:bob@corp.com actor=human:admin@corp.com parent=unknown: obj= "
          "detail=user.lifecycle.deactivate status=2 flag=0\n"},
-        {"user.lifecycle.suspend", "User", "bob@corp.com", "  HUMAN_STATUS human:bob@corp.com "
-                                                           "actor=human:admin@corp.com "
-                                                           "parent=unknown: obj= "
-                                                           "detail=user.lifecycle.suspend "
-                                                           "status=1"},
+        {"user.lifecycle.suspend", "User", "bob@corp.com",
+         "  HUMAN_STATUS human:bob@corp.com "
+         "actor=human:admin@corp.com "
+         "parent=unknown: obj= "
+         "detail=user.lifecycle.suspend "
+         "status=1"},
         {"user.lifecycle.delete.completed", "User", "bob@corp.com", "status=2"},
         {"user.lifecycle.reactivate", "User", "bob@corp.com",
          "detail=user.lifecycle.reactivate status=0"},

@@ -38,10 +38,9 @@ static void ts_printf(ts_out *o, const char *fmt, ...) {
 }
 
 static const char *ts_fact_name(lg_fact_type t) {
-    static const char *names[] = {"?",       "HUMAN",   "HUMAN_STATUS", "ALIAS",
-                                  "CREATED", "DELETED", "ENABLED",      "OWNER",
-                                  "PRIVILEGE", "SESSION", "USED",       "AGENT_ROLE",
-                                  "MEMBER_REMOVED"};
+    static const char *names[] = {"?",       "HUMAN",      "HUMAN_STATUS",  "ALIAS",     "CREATED",
+                                  "DELETED", "ENABLED",    "OWNER",         "PRIVILEGE", "SESSION",
+                                  "USED",    "AGENT_ROLE", "MEMBER_REMOVED"};
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
@@ -105,7 +104,7 @@ static int ts_parse_sample(lg_source_ctx *ctx, lg_source src, const char *rel, t
 #define TS_HAS(o, needle)                                                                          \
     do {                                                                                           \
         if (!strstr((o)->text, (needle))) {                                                        \
-            fprintf(stderr, "missing: %s\n--- output:\n%s\n", (needle), (o)->text);               \
+            fprintf(stderr, "missing: %s\n--- output:\n%s\n", (needle), (o)->text);                \
             fail();                                                                                \
         }                                                                                          \
     } while (0)
@@ -113,7 +112,7 @@ static int ts_parse_sample(lg_source_ctx *ctx, lg_source src, const char *rel, t
 #define TS_HASNT(o, needle)                                                                        \
     do {                                                                                           \
         if (strstr((o)->text, (needle))) {                                                         \
-            fprintf(stderr, "unexpected: %s\n--- output:\n%s\n", (needle), (o)->text);            \
+            fprintf(stderr, "unexpected: %s\n--- output:\n%s\n", (needle), (o)->text);             \
             fail();                                                                                \
         }                                                                                          \
     } while (0)
