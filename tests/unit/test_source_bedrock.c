@@ -8,22 +8,6 @@
 
 #include "tests/unit/test_source_util.h"
 
-static ts_out out;
-static lg_source_ctx *ctx;
-
-static int setup(void **state) {
-    (void)state;
-    memset(&out, 0, sizeof out);
-    ctx = lg_source_ctx_new();
-    return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    lg_source_ctx_destroy(ctx);
-    return 0;
-}
-
 static void test_samples_converse(void **state) {
     (void)state;
     assert_int_equal(
@@ -66,8 +50,8 @@ static void test_handwritten(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_samples_converse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_handwritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples_converse, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_handwritten, ts_setup, ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,22 +11,6 @@
 #include "processor/sources/aws_arn.h"
 #include "tests/unit/test_source_util.h"
 
-static ts_out out;
-static lg_source_ctx *ctx;
-
-static int setup(void **state) {
-    (void)state;
-    memset(&out, 0, sizeof out);
-    ctx = lg_source_ctx_new();
-    return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    lg_source_ctx_destroy(ctx);
-    return 0;
-}
-
 static const char *stratus[] = {
     "aws.credential-access.ec2-get-password-data.json",
     "aws.credential-access.ec2-steal-instance-credentials.json",
@@ -334,16 +318,16 @@ static void test_arn_canonical(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_all_samples_parse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_create_admin_user, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_get_password_data_join, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_federation_token, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sso_email_session_assume_role, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_call_has_no_facts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_envelope_and_array, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_policies_tags_agents, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_arn_canonical, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_samples_parse, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_create_admin_user, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_get_password_data_join, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_federation_token, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_sso_email_session_assume_role, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_call_has_no_facts, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_inputs, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_envelope_and_array, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_policies_tags_agents, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_arn_canonical, ts_setup, ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

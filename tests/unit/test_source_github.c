@@ -9,22 +9,6 @@
 #include "processor/sources/github/github.h"
 #include "tests/unit/test_source_util.h"
 
-static ts_out out;
-static lg_source_ctx *ctx;
-
-static int setup(void **state) {
-    (void)state;
-    memset(&out, 0, sizeof out);
-    ctx = lg_source_ctx_new();
-    return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    lg_source_ctx_destroy(ctx);
-    return 0;
-}
-
 static void test_samples(void **state) {
     (void)state;
     assert_int_equal(ts_parse_sample(ctx, LG_SRC_GITHUB,
@@ -139,11 +123,11 @@ static void test_bad(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pat_create, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_synth_id_stable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tokens_and_scopes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_pat_create, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_synth_id_stable, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_and_scopes, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_bad, ts_setup, ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

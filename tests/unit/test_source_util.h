@@ -74,6 +74,25 @@ static int ts_on_bad(void *opaque, const char *raw, size_t rawlen, const char *r
     return 0;
 }
 
+/* The state every source test uses: one context, one output buffer. */
+static ts_out out;
+static lg_source_ctx *ctx;
+
+/** cmocka setup: fresh output and context. */
+static int ts_setup(void **state) {
+    (void)state;
+    memset(&out, 0, sizeof out);
+    ctx = lg_source_ctx_new();
+    return ctx ? 0 : -1;
+}
+
+/** cmocka teardown. */
+static int ts_teardown(void **state) {
+    (void)state;
+    lg_source_ctx_destroy(ctx);
+    return 0;
+}
+
 /** Parses one message string into o (appending). */
 static void ts_parse_str(lg_source_ctx *ctx, lg_source src, const char *json, ts_out *o) {
     lg_source_parse(ctx, src, json, strlen(json), ts_on_record, ts_on_bad, o);
