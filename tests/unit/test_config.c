@@ -186,6 +186,60 @@ static void test_docs_in_sync(void **state) {
     check_generated(LG_CONFIG_DOC_EXAMPLE, "deploy/lineaged.conf");
 }
 
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_pairs(void **state) {
+    (void)state;
+    char err[512], path[1024];
+    char *dir = tu_tmpdir("lgpairs");
+    snprintf(path, sizeof(path), "%s/owners.csv", dir);
+    write_file(path, "# identity-id,owner-email\n"
+                     "AKIAEXAMPLE0000001, Alice@Example.COM\n"
+                     "\n"
+                     "\"arn:aws:iam::1:user/bot\",\"bob@example.com\"\r\n");
+    lg_pairs p;
+    assert_int_equal(lg_pairs_load(&p, path, err, sizeof(err)), 0);
+    assert_int_equal(p.n, 2);
+    assert_string_equal(p.v[0].id, "AKIAEXAMPLE0000001");
+    assert_string_equal(p.v[0].email, "alice@example.com");
+    assert_string_equal(p.v[1].id, "arn:aws:iam::1:user/bot");
+    assert_string_equal(p.v[1].email, "bob@example.com");
+    lg_pairs_free(&p);
+
+    write_file(path, "octocat,octo@example.com\njust-a-login\n");
+    assert_int_equal(lg_pairs_load(&p, path, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "owners.csv:2: expected \"id,email\""));
+    lg_pairs_free(&p);
+
+    assert_int_equal(lg_pairs_load(&p, "", err, sizeof(err)), 0);
+    assert_int_equal(p.n, 0);
+    lg_pairs_free(&p);
+    lg_pairs_free(NULL);
+
+    /* engine options take the configured files */
+    lg_config *c = lg_config_new();
+    write_file(path, "octocat,octo@example.com\n");
+    assert_int_equal(lg_config_set(c, "aliases.file", path, err, sizeof(err)), 0);
+    lg_engine_opts eo = {0};
+    lg_pairs owners, aliases;
+    assert_int_equal(lg_config_engine_opts(c, &eo, &owners, &aliases, err, sizeof(err)), 0);
+    assert_int_equal(eo.naliases, 1);
+    assert_string_equal(eo.aliases[0].id, "octocat");
+    assert_int_equal(eo.nowners, 0);
+    assert_int_equal(eo.cache_mb, 64);
+    assert_int_equal(eo.sink_flush_timeout_ms, 30000);
+    lg_pairs_free(&owners);
+    lg_pairs_free(&aliases);
+    lg_config_destroy(c);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void test_log_levels(void **state) {
     (void)state;
     assert_int_equal(lg_log_level_from_name("debug"), LG_LOG_DEBUG);
@@ -205,6 +259,7 @@ int main(void) {
         cmocka_unit_test(test_file_and_env),
         cmocka_unit_test(test_example_roundtrip),
         cmocka_unit_test(test_docs_in_sync),
+        cmocka_unit_test(test_pairs),
         cmocka_unit_test(test_log_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
