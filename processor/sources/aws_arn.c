@@ -6,6 +6,8 @@
 #include <string.h>
 
 static lg_str last_segment(lg_str s) {
+    if (!s.n)
+        return LG_STR_NULL;
     size_t i = s.n;
     while (i > 0 && s.p[i - 1] != '/')
         i--;

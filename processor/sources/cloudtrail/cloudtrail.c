@@ -37,6 +37,8 @@ static lg_node_kind credential_kind(lg_str key) {
 
 /* The tail of principalId after its last ':' ("AROA...:session"). */
 static lg_str principal_tail(lg_str pid) {
+    if (!pid.n)
+        return LG_STR_NULL;
     size_t i = pid.n;
     while (i > 0 && pid.p[i - 1] != ':')
         i--;
@@ -184,6 +186,8 @@ static bool is_owner_key(lg_str s) {
 }
 
 static bool is_admin_policy_arn(lg_str arn) {
+    if (!arn.n)
+        return false;
     size_t i = arn.n;
     while (i > 0 && arn.p[i - 1] != '/')
         i--;
