@@ -1,0 +1,8 @@
+/* tests/fuzz/fuzz_github.c - libFuzzer target: one github message. */
+#include "tests/fuzz/fuzz_source.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzz_source(LG_SRC_GITHUB, data, size);
+}
