@@ -20,8 +20,8 @@ TEST_ENV := LG_SAMPLES_DIR="$(SAMPLES)" BUILD_DIR="$(BUILD_DIR)" ASAN_DIR="$(ASA
 	FUZZ_DIR="$(FUZZ_DIR)" JOBS="$(JOBS)" CTEST_JOBS="$(CTEST_JOBS)" \
 	CTEST_TIMEOUT="$(CTEST_TIMEOUT)" FUZZ_TIME="$(FUZZ_TIME)"
 
-.PHONY: help deps build run test test-release test-asan test-fuzz bench format \
-	format-check clean
+.PHONY: help deps build run test test-release test-asan test-fuzz bench deploy-conf \
+	format format-check clean
 
 help: ## list the targets
 	@echo "lineaged make targets:"
@@ -59,6 +59,9 @@ bench: build ## benchmarks (tests/bench/run.sh)
 	else \
 		echo "bench: tests/bench/run.sh does not exist yet"; \
 	fi
+
+deploy-conf: build ## regenerate deploy/lineaged.conf (lineaged config --example)
+	./$(BUILD_DIR)/lineaged config --example > deploy/lineaged.conf
 
 format: ## apply clang-format to our C/C++ files
 	@tests/check-format.sh --fix

@@ -4,8 +4,9 @@
 #
 # Usage: tests/run-tests.sh [STAGE...]      (default: format release asan fuzz)
 #   format   clang-format check (one check)
-#   release  RelWithDebInfo build in $BUILD_DIR, every ctest label
-#            (unit, component, cli, integration)
+#   release  RelWithDebInfo build in $BUILD_DIR, deploy/lineaged.conf checked
+#            against `lineaged config --example` (one check), every ctest
+#            label (unit, component, cli, integration)
 #   asan     ASan+UBSan build (-DLG_SANITIZE=ON) in $ASAN_DIR, labels
 #            unit, component and cli
 #   fuzz     clang libFuzzer build (-DLG_FUZZ=ON) in $FUZZ_DIR, each fuzz_*
@@ -127,7 +128,21 @@ stage_release() {
         note_fail "release: build"
         return
     fi
+    check_generated_conf
     run_ctest release "$build_dir"
+}
+
+# check_generated_conf: deploy/lineaged.conf must be exactly what
+# `lineaged config --example` prints (one check; `make deploy-conf` fixes it).
+check_generated_conf() {
+    if "$build_dir/lineaged" config --example | diff -u deploy/lineaged.conf - >/dev/null; then
+        passed=$((passed + 1))
+        echo "run-tests: deploy/lineaged.conf is up to date"
+    else
+        note_fail "release: deploy/lineaged.conf differs from 'lineaged config --example' \
+(run 'make deploy-conf')"
+        "$build_dir/lineaged" config --example | diff -u deploy/lineaged.conf - | head -n 40
+    fi
 }
 
 stage_asan() {
