@@ -96,12 +96,20 @@ cleanup:
     return rc;
 }
 
+static void log_kafka_error(rd_kafka_error_t *e) {
+    if (!e)
+        return;
+    lg_log(LG_LOG_ERROR, COMP, "rebalance: %s", rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+}
+
 /* On assignment, start each partition where the state says it is (the
  * engine's position is at or ahead of Kafka's committed offset). On
  * revocation, commit the pending batch first. */
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
     lg_daemon *d = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         for (int i = 0; i < parts->cnt; i++) {
             char key[300], *val = NULL, e[256];
@@ -114,11 +122,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             free(val);
         }
         lg_log(LG_LOG_INFO, COMP, "assigned %d partitions", parts->cnt);
-        rd_kafka_assign(rk, parts);
+        if (cooperative)
+            log_kafka_error(rd_kafka_incremental_assign(rk, parts));
+        else
+            rd_kafka_assign(rk, parts);
     } else {
         if (commit_batch(d, d->err, sizeof(d->err)) != 0)
             d->fatal = 1;
-        rd_kafka_assign(rk, NULL);
+        if (cooperative)
+            log_kafka_error(rd_kafka_incremental_unassign(rk, parts));
+        else
+            rd_kafka_assign(rk, NULL);
     }
 }
 

@@ -37,5 +37,21 @@ check "run without state.dir says so" "grep -q 'state.dir is not configured' '$T
 "$BIN" run --max-messages x >/dev/null 2>&1
 check "bad --max-messages exits 2" "[ $? -eq 2 ]"
 
+# SIGTERM only flips the run flag: the daemon commits and exits 0.
+"$BIN" run --state "$TMP/st" >/dev/null 2>"$TMP/err3" &
+pid=$!
+for _ in $(seq 1 300); do # poll up to 30 s for the consumer to start
+    grep -q 'consuming as group' "$TMP/err3" && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
+kill -TERM $pid 2>/dev/null
+for _ in $(seq 1 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then kill -KILL $pid; fi
+wait $pid
+rc=$?
+check "run stops cleanly on SIGTERM (rc=$rc)" "[ $rc -eq 0 ]"
+check "run logs its stop summary" "grep -q 'run: stopped: messages=0' '$TMP/err3'"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
