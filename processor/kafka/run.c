@@ -11,12 +11,12 @@
 #include "sinks/kafka/kafka_sink.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -252,18 +252,17 @@ static int make_state_dir(const lg_kafka_run_opts *o, char *tmpl, size_t size, c
     return 0;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path); /* best effort: keep going */
+    return 0;
+}
+
+/* Removes a directory tree this process created with mkdtemp. */
 static void remove_tree(const char *dir) {
-    /* Only a directory this process created with mkdtemp. */
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", "--", dir, (char *)NULL);
-        _exit(127);
-    }
-    if (pid > 0) {
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-    }
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static bool demo_done(const lg_demo_watch *w) {
