@@ -105,12 +105,11 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
     }
     if ((int)rec->source > 0 && (int)rec->source < LG_SRC_COUNT)
         e->stats.records[rec->source]++;
-    if (rec->failed) {
+    if (rec->failed)
         e->stats.failed_calls++;
-        return 0;
-    }
     for (size_t i = 0; i < rec->nfacts; i++)
-        if (lg_graph_apply(e->graph, rec, &rec->facts[i], e->errstr, e->errstr_size) < 0)
+        if ((!rec->failed || rec->facts[i].type == LG_FACT_USED) &&
+            lg_graph_apply(e->graph, rec, &rec->facts[i], e->errstr, e->errstr_size) < 0)
             return e->failed = -1;
     return 0;
 }

@@ -137,7 +137,9 @@ typedef struct lg_record {
     int64_t time_ms;   /* event time, milliseconds since the epoch (UTC) */
     lg_str event_name; /* eventName / eventType / action / operation */
     lg_str tenant;     /* AWS account / Okta org / GitHub org, may be absent */
-    bool failed;       /* the call failed (errorCode present): creates nothing */
+    bool failed;       /* the call failed (errorCode present): it creates nothing,
+                          only its LG_FACT_USED facts (proof a credential is live)
+                          are applied */
     size_t nfacts;
     lg_fact facts[LG_RECORD_MAX_FACTS];
 } lg_record;

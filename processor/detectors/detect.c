@@ -212,7 +212,7 @@ static pending *new_event(lg_detect *d, lg_derived_type type, const lg_node *s, 
 
 static void fmt_time(char *buf, size_t n, int64_t ms) {
     if (ms == LG_TIME_NONE || ms <= LG_TIME_NONE + 1) {
-        snprintf(buf, n, "the beginning of its known history");
+        snprintf(buf, n, "an unknown time");
         return;
     }
     time_t secs = (time_t)(ms / 1000);

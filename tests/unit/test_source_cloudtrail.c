@@ -103,7 +103,7 @@ static void test_create_admin_user(void **state) {
     TS_HAS(&out, "  CREATED access_key:AKIAXAFZN8JEPF6L682H "
                  "actor=iam_user:arn:aws:iam::229654561268:user/christophe "
                  "parent=iam_user:arn:aws:iam::229654561268:user/malicious-iam-user obj= "
-                 "detail=CreateAccessKey status=0 flag=0\n");
+                 "detail= status=0 flag=0\n");
     TS_HAS(&out, "  PRIVILEGE iam_user:arn:aws:iam::229654561268:user/malicious-iam-user "
                  "actor=iam_user:arn:aws:iam::229654561268:user/christophe parent=unknown: obj= "
                  "detail=arn:aws:iam::aws:policy/AdministratorAccess status=0 flag=1\n");
@@ -124,13 +124,19 @@ static void test_get_password_data_join(void **state) {
              role);
     TS_HAS(&out, want);
     /* The 30 GetPasswordData calls made with that key were all denied:
-     * failed records, kept but without facts (no USED). */
+     * failed records that create nothing but still prove the session key is
+     * live, so each keeps exactly one USED fact joined to the role. */
     int failed = 0;
     for (const char *p = out.text; (p = strstr(p, " GetPasswordData tenant=457448411975 FAILED\n"));
          p++)
         failed++;
     assert_int_equal(failed, 30);
-    TS_HASNT(&out, "detail=GetPasswordData");
+    snprintf(want, sizeof want,
+             " GetPasswordData tenant=457448411975 FAILED\n"
+             "  USED sts_session:ASIANQQHHS551LWULIWD actor=unknown: parent=%s obj= "
+             "detail=GetPasswordData status=0 flag=0\nREC ",
+             role);
+    TS_HAS(&out, want);
 }
 
 static void test_federation_token(void **state) {
@@ -163,7 +169,7 @@ static void test_sso_email_session_assume_role(void **state) {
                  "obj=firstname.lastname@example.com detail=AssumeRole");
 }
 
-static void test_failed_call_has_no_facts(void **state) {
+static void test_failed_call_creates_nothing(void **state) {
     (void)state;
     ts_parse_str(ctx, LG_SRC_CLOUDTRAIL,
                  "{\"eventID\":\"e1\",\"eventTime\":\"2024-01-01T00:00:00Z\","
@@ -172,8 +178,11 @@ static void test_failed_call_has_no_facts(void **state) {
                  "\"arn\":\"arn:aws:iam::1:user/a\"},\"requestParameters\":{\"userName\":\"x\"}}",
                  &out);
     assert_int_equal(out.nrec, 1);
-    assert_int_equal(out.nfacts, 0);
-    TS_HAS(&out, "REC e1 1704067200000 CreateUser tenant= FAILED\n");
+    /* nothing is created: the only fact is the caller's use of its identity */
+    assert_int_equal(out.nfacts, 1);
+    TS_HAS(&out, "REC e1 1704067200000 CreateUser tenant= FAILED\n"
+                 "  USED iam_user:arn:aws:iam::1:user/a ");
+    TS_HASNT(&out, "CREATED");
 }
 
 static void test_bad_inputs(void **state) {
@@ -323,7 +332,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_get_password_data_join, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_federation_token, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_sso_email_session_assume_role, ts_setup, ts_teardown),
-        cmocka_unit_test_setup_teardown(test_failed_call_has_no_facts, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_call_creates_nothing, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_bad_inputs, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_envelope_and_array, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_policies_tags_agents, ts_setup, ts_teardown),

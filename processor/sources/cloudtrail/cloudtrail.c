@@ -345,6 +345,7 @@ static void iam_event(ct_event *e) {
         f = add(e, LG_FACT_CREATED, LG_NODE_ACCESS_KEY, key);
         f->parent_kind = k;
         f->parent = id;
+        f->detail = LG_STR_NULL; /* a key has no name of its own */
     } else if (LG_STR_EQ(n, "CreateServiceSpecificCredential")) {
         lg_str cred = lg_src_path(e->resp, "serviceSpecificCredential/serviceSpecificCredentialId");
         if (!cred.n)
@@ -510,10 +511,9 @@ int lg_ct_parse(lg_src_env *env, lg_json_val ev, lg_record *rec, char *errstr, s
     rec->tenant = e.account;
     lg_json_val err = lg_json_get(ev, "errorCode");
     lg_json_type et = lg_json_type_of(err);
-    if (et != LG_JSON_MISSING && et != LG_JSON_NULL) {
-        rec->failed = true;
-        return 0;
-    }
+    /* A failed call creates nothing, but it still proves the credential that
+     * made it is live: only the USED fact is kept. */
+    rec->failed = et != LG_JSON_MISSING && et != LG_JSON_NULL;
     resolve(env, ev, rec, &e.caller);
     if (e.caller.used.n) {
         lg_fact *f = lg_src_add(rec, LG_FACT_USED, e.caller.used_kind, e.caller.used);
@@ -522,7 +522,7 @@ int lg_ct_parse(lg_src_env *env, lg_json_val ev, lg_record *rec, char *errstr, s
         f->object = e.caller.object;
         f->detail = e.name;
     }
-    if (!e.name.n)
+    if (rec->failed || !e.name.n)
         return 0;
     e.req = lg_json_get(ev, "requestParameters");
     e.resp = lg_json_get(ev, "responseElements");
