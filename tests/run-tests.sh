@@ -21,6 +21,10 @@
 #   FUZZ_TIME [20]  SUMMARY_FILE [$BUILD_DIR/test-summary.txt]
 set -uo pipefail
 
+# Under `make test` the outer make's flags would make CMake's own make print
+# every directory change; the builds get -j explicitly anyway.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root" || exit 2
 
