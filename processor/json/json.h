@@ -32,8 +32,8 @@ typedef enum lg_json_type {
     LG_JSON_MISSING = 0, /* no such key / not an object / out of range */
     LG_JSON_NULL,
     LG_JSON_BOOL,
-    LG_JSON_INT,    /* fits int64 */
-    LG_JSON_UINT,   /* > INT64_MAX */
+    LG_JSON_INT,  /* fits int64 */
+    LG_JSON_UINT, /* > INT64_MAX */
     LG_JSON_DOUBLE,
     LG_JSON_STRING,
     LG_JSON_ARRAY,
@@ -55,8 +55,8 @@ void lg_json_parser_destroy(lg_json_parser *p);
 /** Parses one JSON document from buf[0..len). The buffer is not kept (it is
  *  copied into padded storage when needed). On success returns 0 and sets
  *  *root; on error returns -1 and writes a message into errstr. */
-int lg_json_parse(lg_json_parser *p, const char *buf, size_t len, lg_json_val *root,
-                  char *errstr, size_t errstr_size);
+int lg_json_parse(lg_json_parser *p, const char *buf, size_t len, lg_json_val *root, char *errstr,
+                  size_t errstr_size);
 
 lg_json_type lg_json_type_of(lg_json_val v);
 

@@ -19,7 +19,9 @@
 static bool is_demo_dir(const char *dir) {
     char p[PATH_MAX];
     struct stat st;
-    snprintf(p, sizeof(p), "%s/cloudtrail.jsonl", dir);
+    int n = snprintf(p, sizeof(p), "%.*s/cloudtrail.jsonl", PATH_MAX - 32, dir);
+    if (n < 0 || (size_t)n >= sizeof(p))
+        return false;
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
