@@ -99,7 +99,9 @@ static void test_tokens_and_scopes(void **state) {
                  &out);
     TS_HAS(&out, "  CREATED github_ssh_key:github-key:ann:SHA:x actor=github_account:github:ann "
                  "parent=github_account:github:ann ");
-    assert_true(lg_gh_scope_is_admin(LG_STR_LIT("repo")));
+    assert_false(lg_gh_scope_is_admin(LG_STR_LIT("repo")));
+    assert_false(lg_gh_scope_is_admin(LG_STR_LIT("workflow")));
+    assert_true(lg_gh_scope_is_admin(LG_STR_LIT("delete_repo")));
     assert_true(lg_gh_scope_is_admin(LG_STR_LIT("admin:enterprise")));
     assert_false(lg_gh_scope_is_admin(LG_STR_LIT("read:org")));
     assert_false(lg_gh_scope_is_admin(LG_STR_LIT("repo:status")));

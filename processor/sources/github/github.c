@@ -67,9 +67,11 @@ static lg_str str_or_num(lg_arena *a, lg_json_val v, const char *key) {
     return (lg_str){p, (size_t)n};
 }
 
+/* Admin-level: the admin:* family (org, enterprise, repo_hook, org_hook,
+ * public_key, gpg_key, ssh_signing_key), site_admin and delete_repo. Plain
+ * `repo` and `workflow` write code but administer nothing: not privileged. */
 bool lg_gh_scope_is_admin(lg_str s) {
-    return LG_STR_PREFIX(s, "admin:") || LG_STR_EQ(s, "site_admin") ||
-           LG_STR_EQ(s, "delete_repo") || LG_STR_EQ(s, "repo") || LG_STR_EQ(s, "workflow");
+    return LG_STR_PREFIX(s, "admin:") || LG_STR_EQ(s, "site_admin") || LG_STR_EQ(s, "delete_repo");
 }
 
 /* token_scopes is a comma-separated string or an array of strings. */

@@ -17,8 +17,8 @@
  *  errstr ("github: missing @timestamp"). Strings are borrowed (fact.h). */
 int lg_gh_parse(lg_src_env *env, lg_json_val ev, lg_record *rec, char *errstr, size_t errstr_size);
 
-/** True when a token scope is "admin-level": any "admin:*" scope, site_admin,
- *  delete_repo, repo (full control of private repositories) or workflow. */
+/** True when a token scope is "admin-level": any "admin:*" scope, site_admin
+ *  or delete_repo (not repo or workflow: they write code, administer nothing). */
 bool lg_gh_scope_is_admin(lg_str scope);
 
 #endif
