@@ -152,6 +152,21 @@ static size_t value_extent(const char *p, size_t n, bool *newline) {
     return 0;
 }
 
+/* True when one of the lines in p[0..n) starts with '{' and holds a whole
+ * JSON value on that line. Looks at the bytes already buffered only. */
+static bool later_line_is_value(const char *p, size_t n) {
+    for (int lines = 0; n > 0 && lines < 64; lines++) {
+        const char *nl = memchr(p, '\n', n);
+        size_t len = nl ? (size_t)(nl - p) + 1 : n;
+        bool newline;
+        if (p[0] == '{' && value_extent(p, len, &newline) > 0)
+            return true;
+        p += len;
+        n -= len;
+    }
+    return false;
+}
+
 static int decide_mode(lg_reader *r, char *errstr, size_t errstr_size) {
     /* Enough bytes for the BOM and the first non-blank character. */
     for (;;) {
@@ -194,7 +209,13 @@ static int decide_mode(lg_reader *r, char *errstr, size_t errstr_size) {
             return 0;
         }
         if (nl) {
-            r->mode = MODE_VALUES;
+            /* The first line is not a whole object: pretty-printed JSON, or
+             * JSON lines whose first line is broken. A later line that starts
+             * at column 0 with '{' and closes on the same line is JSON lines
+             * (pretty-printed values never close on their opening line). */
+            r->mode = later_line_is_value(nl + 1, (size_t)(r->buf + r->end - (nl + 1)))
+                          ? MODE_LINES
+                          : MODE_VALUES;
             return 0;
         }
         int n = fill(r, errstr, errstr_size);

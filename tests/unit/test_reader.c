@@ -88,6 +88,14 @@ static void test_jsonl(void **state) {
     check("gz.jsonl.gz", "{\"a\":1}\n{\"b\":2}\n", true, 2, "1:{\"a\":1}\n2:{\"b\":2}\n");
 }
 
+/* JSON lines whose FIRST line is broken (truncated) must stay JSON lines:
+ * the broken line is one bad message and nothing after it is swallowed. */
+static void test_jsonl_broken_first_line(void **state) {
+    (void)state;
+    check("broken.jsonl", "{\"a\":\"trunc\n{\"b\":2}\n{\"c\":3}\n", false, 3,
+          "1:{\"a\":\"trunc\n2:{\"b\":2}\n3:{\"c\":3}\n");
+}
+
 static void test_whole(void **state) {
     (void)state;
     check("arr.json", "\n[\n  {\"a\": 1},\n  {\"b\": 2}\n]\n", false, 1,
@@ -162,6 +170,7 @@ static void test_errors(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_jsonl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jsonl_broken_first_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_lines_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
