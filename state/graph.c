@@ -32,6 +32,7 @@ struct lg_graph {
     rocksdb_writeoptions_t *wo;
     rocksdb_writebatch_wi_t *wb;
     bool read_only;
+    bool secondary;
     size_t max_cached;
     /* node cache: open addressing, power-of-two capacity */
     centry *tab;
@@ -303,7 +304,8 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
         set_err(errstr, errstr_size, "open", NULL);
         return NULL;
     }
-    g->read_only = o->read_only;
+    g->secondary = o->secondary_dir != NULL;
+    g->read_only = o->read_only || g->secondary;
     g->max_cached = o->max_cached ? o->max_cached : 200000;
     g->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(g->opts, 1);
@@ -320,7 +322,11 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     for (int i = 0; i < CF_COUNT; i++)
         cfo[i] = g->opts;
     char *err = NULL;
-    if (g->read_only)
+    if (g->secondary) {
+        rocksdb_options_set_max_open_files(g->opts, -1); /* required for secondaries */
+        g->db = rocksdb_open_as_secondary_column_families(g->opts, dir, o->secondary_dir, CF_COUNT,
+                                                          cf_names, cfo, g->cf, &err);
+    } else if (g->read_only)
         g->db = rocksdb_open_for_read_only_column_families(g->opts, dir, CF_COUNT, cf_names, cfo,
                                                            g->cf, 0, &err);
     else
@@ -351,6 +357,20 @@ static void batch_reset(lg_graph *g) {
     g->ndirty = 0;
     if (g->wb)
         rocksdb_writebatch_wi_clear(g->wb);
+}
+
+int lg_graph_refresh(lg_graph *g, char *errstr, size_t errstr_size) {
+    if (!g->secondary)
+        return 0;
+    char *err = NULL;
+    rocksdb_try_catch_up_with_primary(g->db, &err);
+    if (err) {
+        set_err(errstr, errstr_size, "catch up with the daemon's state", err);
+        return -1;
+    }
+    batch_reset(g);
+    cache_clear(g);
+    return 0;
 }
 
 void lg_graph_close(lg_graph *g) {

@@ -41,15 +41,24 @@ typedef struct lg_graph lg_graph;
 #define LG_LINK_HINT 'H'
 
 typedef struct lg_graph_opts {
-    size_t cache_mb;   /* RocksDB block cache; 0 = 64 */
-    size_t max_cached; /* node cache entries kept across commits; 0 = 200000 */
-    bool read_only;    /* open read-only (queries beside a running daemon
-                          use a secondary instance in a later version) */
+    size_t cache_mb;           /* RocksDB block cache; 0 = 64 */
+    size_t max_cached;         /* node cache entries kept across commits; 0 = 200000 */
+    bool read_only;            /* open read-only: a snapshot of a state no daemon
+                                  is writing (fails while one holds the lock) */
+    const char *secondary_dir; /* non-NULL: open as a RocksDB secondary
+                          instance (read-only, safe beside a running daemon;
+                          its own files go in this directory);
+                          lg_graph_refresh() catches up with the daemon */
 } lg_graph_opts;
 
 /** Opens or creates the graph in dir. NULL + errstr on error. */
 lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *opts, char *errstr,
                         size_t errstr_size);
+
+/** Secondary instances: catches up with the primary's latest writes and
+ *  drops the node cache (pointers from lg_graph_get become invalid). A no-op
+ *  returning 0 for other instances. Returns -1 with errstr on error. */
+int lg_graph_refresh(lg_graph *g, char *errstr, size_t errstr_size);
 
 /** Closes the graph, dropping uncommitted changes. NULL is a no-op. */
 void lg_graph_close(lg_graph *g);

@@ -401,6 +401,38 @@ static void test_cycle(void **state) {
     world_close(&w, true);
 }
 
+/* A secondary instance reads the daemon's state while it is open and
+ * catches up on refresh. */
+static void test_secondary_reader(void **state) {
+    (void)state;
+    world w = {0};
+    world_open(&w);
+    feed(&w, &(srec){"mk",
+                     T(0),
+                     {CREATED(LG_NODE_IAM_ROLE, "arn:aws:iam::1:role/one", LG_NODE_HUMAN, BOB_S)},
+                     1});
+    char err[256], sec[512];
+    snprintf(sec, sizeof sec, "%s/secondary", w.dir);
+    lg_graph_opts o = {.secondary_dir = sec};
+    lg_graph *r = lg_graph_open(w.dir, &o, err, sizeof err);
+    assert_non_null(r);
+    assert_non_null(lg_graph_get(r, "arn:aws:iam::1:role/one", 23));
+    assert_null(lg_graph_get(r, "arn:aws:iam::1:role/two", 23));
+    feed(&w, &(srec){"mk2",
+                     T(1),
+                     {CREATED(LG_NODE_IAM_ROLE, "arn:aws:iam::1:role/two", LG_NODE_HUMAN, BOB_S)},
+                     1});
+    assert_int_equal(lg_graph_refresh(r, err, sizeof err), 0);
+    lg_node *two = lg_graph_get(r, "arn:aws:iam::1:role/two", 23);
+    assert_non_null(two);
+    lg_attribution a;
+    lg_graph_attribute(r, two, INT64_MAX, &a);
+    assert_string_equal(a.owner_id, BOB);
+    assert_int_equal(lg_graph_commit(r, NULL, NULL, 0, err, sizeof err), -1); /* read-only */
+    lg_graph_close(r);
+    world_close(&w, true);
+}
+
 /* Deterministic ids: same parts, same id; different parts, different id. */
 static void test_event_id(void **state) {
     (void)state;
@@ -421,6 +453,7 @@ int main(void) {
         cmocka_unit_test(test_session_and_agent),
         cmocka_unit_test(test_superseded),
         cmocka_unit_test(test_cycle),
+        cmocka_unit_test(test_secondary_reader),
         cmocka_unit_test(test_event_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
