@@ -16,6 +16,7 @@ struct lg_engine {
     lg_source_ctx *src;
     lg_engine_stats stats;
     size_t pending;
+    bool prepared;
     /* per-process() call context for the parser callbacks */
     const lg_origin *origin;
     lg_source cur_src;
@@ -57,7 +58,7 @@ lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errst
         e->opts.deadletter = opts->out;
     if (!e->opts.sink_flush_timeout_ms)
         e->opts.sink_flush_timeout_ms = 30000;
-    lg_graph_opts go = {.cache_mb = opts->cache_mb};
+    lg_graph_opts go = {.cache_mb = opts->cache_mb, .changelog = opts->changelog};
     if (!(e->graph = lg_graph_open(opts->state_dir, &go, errstr, errstr_size)))
         goto fail;
     if (!(e->detect = lg_detect_new(e->graph)) || !(e->src = lg_source_ctx_new())) {
@@ -88,6 +89,12 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
     lg_engine *e = opaque;
     (void)raw;
     (void)rawlen;
+    return lg_engine_apply(e, rec, e->errstr, e->errstr_size) ? (e->failed = -1) : 0;
+}
+
+int lg_engine_apply(lg_engine *e, const lg_record *rec, char *errstr, size_t errstr_size) {
+    e->errstr = errstr;
+    e->errstr_size = errstr_size;
     /* The dedupe key is the source's event id plus the event time and name:
      * a re-delivery repeats all three, while synthetic exports that reuse a
      * placeholder id ("1") for different events are not collapsed. */
@@ -98,7 +105,7 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
     lg_str k = {key, kn < 0 ? 0 : (size_t)kn < sizeof key ? (size_t)kn : sizeof key - 1};
     int seen = lg_graph_check_seen(e->graph, rec->source, k, e->errstr, e->errstr_size);
     if (seen < 0)
-        return e->failed = -1;
+        return -1;
     if (seen) {
         e->stats.duplicates++;
         return 0;
@@ -110,7 +117,7 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
     for (size_t i = 0; i < rec->nfacts; i++)
         if ((!rec->failed || rec->facts[i].type == LG_FACT_USED) &&
             lg_graph_apply(e->graph, rec, &rec->facts[i], e->errstr, e->errstr_size) < 0)
-            return e->failed = -1;
+            return -1;
     return 0;
 }
 
@@ -161,16 +168,41 @@ static int emit_derived(void *opaque, const lg_derived *ev) {
     return 0;
 }
 
-int lg_engine_commit(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
-                     size_t errstr_size) {
+int lg_engine_prepare(lg_engine *e, char *errstr, size_t errstr_size) {
+    if (e->prepared)
+        return 0;
     if (lg_detect_run(e->detect, emit_derived, e, errstr, errstr_size) < 0)
         goto fail;
     lg_sink_result r =
         lg_sink_flush(e->opts.out, e->opts.sink_flush_timeout_ms, errstr, errstr_size);
     if (r == LG_SINK_OK && e->opts.deadletter != e->opts.out)
         r = lg_sink_flush(e->opts.deadletter, e->opts.sink_flush_timeout_ms, errstr, errstr_size);
-    if (r != LG_SINK_OK)
+    if (r != LG_SINK_OK || lg_graph_prepare(e->graph, errstr, errstr_size) < 0)
         goto fail;
+    e->prepared = true;
+    return 0;
+fail:
+    lg_engine_abort(e);
+    return -1;
+}
+
+int lg_engine_changes(lg_engine *e,
+                      int (*cb)(void *opaque, int cf, const char *key, size_t klen, const char *val,
+                                size_t vlen),
+                      void *opaque) {
+    return lg_graph_changes(e->graph, cb, opaque);
+}
+
+int lg_engine_restore(lg_engine *e, int cf, const char *key, size_t klen, const char *val,
+                      size_t vlen) {
+    e->pending++;
+    return lg_graph_restore_put(e->graph, cf, key, klen, val, vlen);
+}
+
+int lg_engine_commit(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
+                     size_t errstr_size) {
+    if (lg_engine_prepare(e, errstr, errstr_size) < 0)
+        return -1;
     const char *keys[64], *vals[64];
     if (npos > 64) {
         snprintf(errstr, errstr_size, "engine: at most 64 positions per commit");
@@ -182,6 +214,7 @@ int lg_engine_commit(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr
         goto fail;
     e->stats.batches++;
     e->pending = 0;
+    e->prepared = false;
     return 0;
 fail:
     lg_engine_abort(e);
@@ -191,6 +224,7 @@ fail:
 void lg_engine_abort(lg_engine *e) {
     lg_graph_abort(e->graph);
     e->pending = 0;
+    e->prepared = false;
 }
 
 int lg_engine_position(lg_engine *e, const char *key, char **out, char *errstr,

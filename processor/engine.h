@@ -43,6 +43,7 @@ typedef struct lg_engine_opts {
     size_t naliases;
     size_t cache_mb;           /* RocksDB block cache, MiB (0 = default 64) */
     int sink_flush_timeout_ms; /* 0 = default 30000 */
+    bool changelog;            /* capture state changes for lg_engine_changes() */
 } lg_engine_opts;
 
 /** Where a message came from, for the dead-letter output. Borrowed. */
@@ -74,6 +75,30 @@ lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errst
  *  says why). A malformed event is NOT a failure. */
 int lg_engine_process(lg_engine *e, lg_source src, const char *buf, size_t len,
                       const lg_origin *origin, char *errstr, size_t errstr_size);
+
+/** Applies one already-parsed record (from the internal facts topic) to the
+ *  pending batch: dedupe, then its facts. Returns 0 or -1 with errstr. */
+int lg_engine_apply(lg_engine *e, const lg_record *rec, char *errstr, size_t errstr_size);
+
+/** First half of a commit, for drivers that must publish the batch's
+ *  effects atomically elsewhere first (Kafka transactions): runs the
+ *  detectors, hands the derived events to the output sink, flushes the
+ *  sinks and fixes the batch's state changes. After it, lg_engine_changes()
+ *  lists them; lg_engine_commit() then writes them. Returns 0 or -1 with
+ *  errstr (the batch is then aborted). */
+int lg_engine_prepare(lg_engine *e, char *errstr, size_t errstr_size);
+
+/** With opts.changelog, after lg_engine_prepare(): calls cb for each state
+ *  change of the batch (see lg_graph_changes). Returns 0 or cb's value. */
+int lg_engine_changes(lg_engine *e,
+                      int (*cb)(void *opaque, int cf, const char *key, size_t klen, const char *val,
+                                size_t vlen),
+                      void *opaque);
+
+/** Restoration from a changelog: puts one record into the pending batch;
+ *  commit it with lg_engine_commit (positions = changelog offsets). */
+int lg_engine_restore(lg_engine *e, int cf, const char *key, size_t klen, const char *val,
+                      size_t vlen);
 
 /** Commits the pending batch together with npos input positions: each is a
  *  (key, value) pair stored in the state's meta column family (e.g.

@@ -9,7 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CF_DEFAULT, CF_NODES, CF_LINKS, CF_SEEN, CF_COUNT };
+enum {
+    CF_DEFAULT = LG_CF_META,
+    CF_NODES = LG_CF_NODES,
+    CF_LINKS = LG_CF_LINKS,
+    CF_SEEN = LG_CF_SEEN,
+    CF_COUNT = LG_CF_COUNT
+};
 static const char *const cf_names[CF_COUNT] = {"default", "nodes", "links", "seen"};
 
 typedef struct centry {
@@ -46,6 +52,10 @@ struct lg_graph {
     lg_usage *uses;
     size_t nuses, capuses;
     lg_wbuf wbuf;
+    bool capture;    /* opts.changelog */
+    lg_wbuf changes; /* captured: [cf][klen][key][vlen][val]... */
+    bool prepared;   /* node changes are in the write batch */
+    bool restored;   /* restore_put since the last commit: drop the cache */
 };
 
 static uint64_t hash_bytes(const char *s, size_t n) {
@@ -64,6 +74,20 @@ static void set_err(char *errstr, size_t n, const char *what, char *rerr) {
     if (errstr && n)
         snprintf(errstr, n, "state: %s: %s", what, rerr ? rerr : "out of memory");
     free(rerr);
+}
+
+/* Every state write of a batch goes through here (captured for the
+ * changelog when enabled). */
+static void batch_put(lg_graph *g, int cf, const char *k, size_t kn, const char *v, size_t vn) {
+    rocksdb_writebatch_wi_put_cf(g->wb, g->cf[cf], k, kn, v, vn);
+    if (g->capture && cf != CF_DEFAULT) {
+        unsigned char c = (unsigned char)cf;
+        lg_wbuf_bytes(&g->changes, &c, 1);
+        lg_wbuf_u64(&g->changes, kn);
+        lg_wbuf_bytes(&g->changes, k, kn);
+        lg_wbuf_u64(&g->changes, vn);
+        lg_wbuf_bytes(&g->changes, v, vn);
+    }
 }
 
 /* ---- cache ---- */
@@ -248,7 +272,7 @@ static int put_link(lg_graph *g, const char *from, size_t fn, char link, const c
     k[fn] = '\0';
     k[fn + 1] = link;
     memcpy(k + fn + 2, to, tn);
-    rocksdb_writebatch_wi_put_cf(g->wb, g->cf[CF_LINKS], k, klen, "", 0);
+    batch_put(g, CF_LINKS, k, klen, "", 0);
     if (k != stackbuf)
         free(k);
     return 0;
@@ -304,6 +328,7 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
         set_err(errstr, errstr_size, "open", NULL);
         return NULL;
     }
+    g->capture = o->changelog;
     g->secondary = o->secondary_dir != NULL;
     g->read_only = o->read_only || g->secondary;
     g->max_cached = o->max_cached ? o->max_cached : 200000;
@@ -355,6 +380,8 @@ static void batch_reset(lg_graph *g) {
         g->dirty[i]->touch = 0;
     }
     g->ndirty = 0;
+    g->prepared = false;
+    lg_wbuf_reset(&g->changes);
     if (g->wb)
         rocksdb_writebatch_wi_clear(g->wb);
 }
@@ -384,6 +411,7 @@ void lg_graph_close(lg_graph *g) {
     free(g->touch_flags);
     free(g->uses);
     lg_wbuf_free(&g->wbuf);
+    lg_wbuf_free(&g->changes);
     if (g->wb)
         rocksdb_writebatch_wi_destroy(g->wb);
     for (int i = 0; i < CF_COUNT; i++)
@@ -424,7 +452,7 @@ int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, char *errstr, siz
     } else if (v) {
         rc = 1;
     } else {
-        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[CF_SEEN], k, klen, "", 0);
+        batch_put(g, CF_SEEN, k, klen, "", 0);
     }
     free(v);
     if (k != stackbuf)
@@ -879,12 +907,9 @@ bool lg_graph_privileged_at(lg_graph *g, const lg_node *n, int64_t t, const char
 
 /* ---- commit ---- */
 
-int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const *pos_vals,
-                    size_t npos, char *errstr, size_t errstr_size) {
-    if (g->read_only) {
-        set_err(errstr, errstr_size, "commit", strdup("state opened read-only"));
-        return -1;
-    }
+int lg_graph_prepare(lg_graph *g, char *errstr, size_t errstr_size) {
+    if (g->prepared)
+        return 0;
     for (size_t i = 0; i < g->ndirty; i++) {
         lg_node *n = g->dirty[i]->node;
         lg_wbuf_reset(&g->wbuf);
@@ -892,12 +917,60 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
             set_err(errstr, errstr_size, "encode node", NULL);
             return -1;
         }
-        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[CF_NODES], n->id, strlen(n->id), g->wbuf.p,
-                                     g->wbuf.n);
+        batch_put(g, CF_NODES, n->id, strlen(n->id), g->wbuf.p, g->wbuf.n);
     }
+    if (g->changes.oom) {
+        set_err(errstr, errstr_size, "changelog capture", NULL);
+        return -1;
+    }
+    g->prepared = true;
+    return 0;
+}
+
+int lg_graph_changes(lg_graph *g,
+                     int (*cb)(void *opaque, int cf, const char *key, size_t klen, const char *val,
+                               size_t vlen),
+                     void *opaque) {
+    lg_rbuf r = {(const unsigned char *)g->changes.p, g->changes.n, 0, false};
+    while (r.off < r.n) {
+        int cf = r.p[r.off++];
+        size_t kn = (size_t)lg_rbuf_u64(&r);
+        if (r.err || kn > r.n - r.off)
+            return -1;
+        const char *k = (const char *)r.p + r.off;
+        r.off += kn;
+        size_t vn = (size_t)lg_rbuf_u64(&r);
+        if (r.err || vn > r.n - r.off)
+            return -1;
+        const char *v = (const char *)r.p + r.off;
+        r.off += vn;
+        int rc = cb(opaque, cf, k, kn, v, vn);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int lg_graph_restore_put(lg_graph *g, int cf, const char *key, size_t klen, const char *val,
+                         size_t vlen) {
+    if (cf <= CF_DEFAULT || cf >= CF_COUNT || g->read_only)
+        return -1;
+    rocksdb_writebatch_wi_put_cf(g->wb, g->cf[cf], key, klen, val, vlen);
+    g->restored = true;
+    return 0;
+}
+
+int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const *pos_vals,
+                    size_t npos, char *errstr, size_t errstr_size) {
+    if (g->read_only) {
+        set_err(errstr, errstr_size, "commit", strdup("state opened read-only"));
+        return -1;
+    }
+    if (lg_graph_prepare(g, errstr, errstr_size) < 0)
+        return -1;
     for (size_t i = 0; i < npos; i++)
-        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[CF_DEFAULT], pos_keys[i], strlen(pos_keys[i]),
-                                     pos_vals[i], strlen(pos_vals[i]));
+        batch_put(g, CF_DEFAULT, pos_keys[i], strlen(pos_keys[i]), pos_vals[i],
+                  strlen(pos_vals[i]));
     char *err = NULL;
     rocksdb_write_writebatch_wi(g->db, g->wo, g->wb, &err);
     if (err) {
@@ -905,8 +978,10 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
         return -1;
     }
     batch_reset(g);
-    if (g->count > g->max_cached)
+    if (g->restored || g->count > g->max_cached) {
         cache_clear(g);
+        g->restored = false;
+    }
     return 0;
 }
 

@@ -45,6 +45,8 @@ typedef struct lg_graph_opts {
     size_t max_cached;         /* node cache entries kept across commits; 0 = 200000 */
     bool read_only;            /* open read-only: a snapshot of a state no daemon
                                   is writing (fails while one holds the lock) */
+    bool changelog;            /* capture every state change of a batch so the caller
+                                  can publish it (lg_graph_changes) before commit */
     const char *secondary_dir; /* non-NULL: open as a RocksDB secondary
                           instance (read-only, safe beside a running daemon;
                           its own files go in this directory);
@@ -148,6 +150,32 @@ const char *lg_basis_name(lg_basis b);
  *  Returns 0, or -1 with errstr (then nothing was written; call abort). */
 int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const *pos_vals,
                     size_t npos, char *errstr, size_t errstr_size);
+
+/** Column families, as numbered in changelog records. */
+#define LG_CF_META 0
+#define LG_CF_NODES 1
+#define LG_CF_LINKS 2
+#define LG_CF_SEEN 3
+#define LG_CF_COUNT 4
+
+/** Puts the pending batch's node changes into the write batch (after the
+ *  detectors ran: nothing may change the graph between prepare and commit).
+ *  Called by commit when the caller did not. Returns 0 or -1 with errstr. */
+int lg_graph_prepare(lg_graph *g, char *errstr, size_t errstr_size);
+
+/** With opts.changelog: calls cb once per state change of the prepared
+ *  batch (column family, key, value; positions in LG_CF_META are not
+ *  included), in write order. Returns 0, or cb's non-zero value. */
+int lg_graph_changes(lg_graph *g,
+                     int (*cb)(void *opaque, int cf, const char *key, size_t klen, const char *val,
+                               size_t vlen),
+                     void *opaque);
+
+/** Restoration: puts one changelog record straight into the pending batch
+ *  (not captured again). The node cache is dropped at the next commit.
+ *  Returns 0 or -1 (bad column family). */
+int lg_graph_restore_put(lg_graph *g, int cf, const char *key, size_t klen, const char *val,
+                         size_t vlen);
 
 /** Drops all pending changes (and the node cache). */
 void lg_graph_abort(lg_graph *g);
