@@ -70,11 +70,52 @@ static const lg_conf_prop props[] = {
      OFF(sources_enabled)},
     {"output.format", LG_CT_STRING, "avro", 0, 0, "avro|json",
      "Encoding of derived events on the Kafka output topic.", OFF(output_format)},
+    {"processing.guarantee", LG_CT_STRING, "exactly_once", 0, 0, "exactly_once|at_least_once",
+     "`exactly_once`: two stages joined by the internal facts topic, each committing its "
+     "output, state changelog and input offsets in one Kafka transaction (read_committed "
+     "consumers see every derived event once). `at_least_once`: one stage, no transactions, "
+     "no changelog (re-delivered input is deduplicated, derived events may repeat after a "
+     "crash).",
+     OFF(processing_guarantee)},
+    {"instance.id", LG_CT_STRING, "", 0, 0, NULL,
+     "Stable name of this instance, part of its Kafka transactional ids (a restarted "
+     "instance fences its previous incarnation). Empty: the host name. Give each instance "
+     "of a consumer group its own.",
+     OFF(instance_id)},
+    {"topics.facts", LG_CT_STRING, "lineage.facts", 0, 0, NULL,
+     "Internal topic between the parse stage and the graph stage (exactly_once): "
+     "normalised lineage facts keyed by tenant.",
+     OFF(topics_facts)},
+    {"topics.changelog", LG_CT_STRING, "lineage.changelog", 0, 0, NULL,
+     "Internal compacted topic holding every state change (exactly_once), partitioned like "
+     "the facts topic: a new instance restores its state from it.",
+     OFF(topics_changelog)},
+    {"facts.partitions", LG_CT_INT, "1", 1, 1024, NULL,
+     "Partitions of the facts and changelog topics when lineaged creates them. A tenant's "
+     "graph lives in one partition; more partitions spread tenants over instances.",
+     OFF(facts_partitions)},
+    {"topics.create", LG_CT_BOOL, "true", 0, 0, NULL,
+     "Create the internal topics at start when missing (changelog with "
+     "cleanup.policy=compact).",
+     OFF(topics_create)},
+    {"topics.replication.factor", LG_CT_INT, "-1", -1, 32, NULL,
+     "Replication factor of the internal topics lineaged creates (-1: the broker's "
+     "default.replication.factor).",
+     OFF(topics_replication_factor)},
+    {"tenants.file", LG_CT_PATH, "", 0, 0, NULL,
+     "CSV file mapping source tenants (AWS account or organisation id, Okta org, GitHub "
+     "enterprise or org) to a tenant name, one `source-tenant,tenant` per line. Unmapped: "
+     "the tenant `default`.",
+     OFF(tenants_file)},
+    {"transaction.timeout", LG_CT_DURATION, "10s", 1000, 900000, NULL,
+     "Kafka transaction timeout: how long an open transaction of a crashed instance can "
+     "hold back read_committed consumers.",
+     OFF(transaction_timeout_ms)},
     {"batch.max.messages", LG_CT_INT, "10000", 1, 10000000, NULL,
      "A batch is committed (state, derived events, input positions) after this many "
      "input messages.",
      OFF(batch_max_messages)},
-    {"batch.max.ms", LG_CT_DURATION, "1s", 1, 3600000, NULL,
+    {"batch.max.ms", LG_CT_DURATION, "100ms", 1, 3600000, NULL,
      "... or after this long since the batch started (`run` only). Accepts ms, s, m, h.",
      OFF(batch_max_ms)},
     {"sink.flush.timeout", LG_CT_DURATION, "30s", 100, 3600000, NULL,

@@ -46,7 +46,16 @@ typedef struct lg_config {
     char *topics_derived;
     char *topics_deadletter;
     lg_strlist sources_enabled;
-    char *output_format; /* "avro" | "json" */
+    char *output_format;        /* "avro" | "json" */
+    char *processing_guarantee; /* "exactly_once" | "at_least_once" */
+    char *instance_id;          /* "" = host name */
+    char *topics_facts;
+    char *topics_changelog;
+    int64_t facts_partitions;
+    bool topics_create;
+    int64_t topics_replication_factor;
+    char *tenants_file;
+    int64_t transaction_timeout_ms;
     int64_t batch_max_messages;
     int64_t batch_max_ms;
     int64_t sink_flush_timeout_ms;

@@ -24,7 +24,14 @@ static void test_defaults(void **state) {
     assert_string_equal(c->topics_deadletter, "lineage.deadletter");
     assert_string_equal(c->output_format, "avro");
     assert_int_equal(c->batch_max_messages, 10000);
-    assert_int_equal(c->batch_max_ms, 1000);
+    assert_int_equal(c->batch_max_ms, 100);
+    assert_string_equal(c->processing_guarantee, "exactly_once");
+    assert_string_equal(c->topics_facts, "lineage.facts");
+    assert_string_equal(c->topics_changelog, "lineage.changelog");
+    assert_int_equal(c->facts_partitions, 1);
+    assert_int_equal(c->topics_replication_factor, -1);
+    assert_true(c->topics_create);
+    assert_int_equal(c->transaction_timeout_ms, 10000);
     assert_int_equal(c->sink_flush_timeout_ms, 30000);
     assert_int_equal(c->input_max_bytes, 16 * 1024 * 1024);
     assert_int_equal(c->cache_mb, 64);
