@@ -6,6 +6,7 @@
 #include "sinks/avro/avro_encode.h"
 #include "sinks/avro/fingerprint.h"
 #include "sinks/json/json_encode.h"
+#include "sinks/registry/registry.h"
 #include "sinks/strbuf.h"
 
 #include <inttypes.h>
@@ -17,7 +18,8 @@
 
 typedef struct kafka_sink {
     rd_kafka_t *rk;
-    lg_avro_encoder *enc; /* NULL in JSON format */
+    lg_avro_encoder *enc;                      /* NULL in JSON format */
+    int64_t schema_ids[LG_DERIVED_TYPE_COUNT]; /* registry ids, -1 = no framing */
     char *topics[LG_DERIVED_TYPE_COUNT];
     char *dl_topic;
     lg_sink_kafka_log_cb log;
@@ -133,6 +135,17 @@ static lg_sink_result ks_emit(void *self, const lg_derived *ev, char *errstr, si
     if (k->enc) {
         if (lg_avro_encode_derived(k->enc, ev, &val, &len, errstr, errstr_size) != 0)
             return LG_SINK_DROP;
+        if (k->schema_ids[ev->type] >= 0) {
+            unsigned char hdr[LG_REGISTRY_HEADER_LEN];
+            lg_registry_frame_header((int32_t)k->schema_ids[ev->type], hdr);
+            lg_strbuf_reset(&k->buf);
+            if (lg_strbuf_append(&k->buf, hdr, sizeof(hdr)) ||
+                lg_strbuf_append(&k->buf, val, len)) {
+                snprintf(errstr, errstr_size, "kafka sink: out of memory");
+                return LG_SINK_RETRY;
+            }
+            val = k->buf.data, len = k->buf.len;
+        }
     } else {
         lg_strbuf_reset(&k->buf);
         if (lg_json_encode_derived(ev, &k->buf) != 0) {
@@ -149,6 +162,11 @@ static lg_sink_result ks_emit(void *self, const lg_derived *ev, char *errstr, si
         rc |= add_header(
             h, "lineaged.schema.fingerprint",
             lg_avro_fingerprint_hex(lg_avro_encoder_fingerprint(k->enc, (int)ev->type), fp));
+    if (k->enc && k->schema_ids[ev->type] >= 0) {
+        char id[24];
+        snprintf(id, sizeof(id), "%" PRId64, k->schema_ids[ev->type]);
+        rc |= add_header(h, "lineaged.schema.id", id);
+    }
     if (rc != 0) {
         rd_kafka_headers_destroy(h);
         snprintf(errstr, errstr_size, "kafka sink: cannot add headers");
@@ -227,6 +245,39 @@ static const lg_sink_ops kafka_sink_ops = {
     .destroy = ks_destroy,
 };
 
+/* Registers the schema of every derived type under the subject of its
+ * topic and keeps the ids. */
+static int register_schemas(kafka_sink *k, const lg_sink_kafka_opts *opts, char *errstr,
+                            size_t errstr_size) {
+    char err[1024], record[512], subject[1024];
+    for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++) {
+        avro_schema_t sc = lg_avro_encoder_schema(k->enc, t);
+        const char *json = lg_avro_schema_json(t, NULL);
+        const char *ns = sc ? avro_schema_namespace(sc) : NULL;
+        int32_t id;
+        if (!sc || !json) {
+            snprintf(errstr, errstr_size, "kafka sink: no schema for type %d", t);
+            return -1;
+        }
+        snprintf(record, sizeof(record), "%s%s%s", ns && *ns ? ns : "", ns && *ns ? "." : "",
+                 avro_schema_name(sc));
+        if (lg_registry_subject(opts->subject_strategy, k->topics[t], record, subject,
+                                sizeof(subject)) != 0) {
+            snprintf(errstr, errstr_size, "kafka sink: subject name too long for %s", record);
+            return -1;
+        }
+        if (lg_registry_register(opts->registry, subject, json, &id, err, sizeof(err)) != 0) {
+            snprintf(errstr, errstr_size, "kafka sink: registering %s (%s) under subject %s: %s",
+                     lg_derived_type_name((lg_derived_type)t), record, subject, err);
+            return -1;
+        }
+        k->schema_ids[t] = id;
+        ks_log(k, 6, "schema %s registered under subject %s (%s) as id %" PRId32, record, subject,
+               lg_registry_strategy_name(opts->subject_strategy), id);
+    }
+    return 0;
+}
+
 /* Sets one property, stripping a leading "rdkafka.". */
 static int conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, char *errstr,
                     size_t errstr_size) {
@@ -249,6 +300,8 @@ lg_sink *lg_sink_kafka_new(const lg_sink_kafka_opts *opts, char *errstr, size_t 
         goto fail;
     k->log = opts->log;
     k->log_opaque = opts->log_opaque;
+    for (int i = 0; i < LG_DERIVED_TYPE_COUNT; i++)
+        k->schema_ids[i] = -1;
     const char *topic = opts->topic ? opts->topic : LG_SINK_KAFKA_DEFAULT_TOPIC;
     for (int i = 0; i < LG_DERIVED_TYPE_COUNT; i++)
         if (!(k->topics[i] = strdup(opts->type_topics[i] ? opts->type_topics[i] : topic)))
@@ -266,6 +319,8 @@ lg_sink *lg_sink_kafka_new(const lg_sink_kafka_opts *opts, char *errstr, size_t 
         if (conf_set(conf, opts->props[2 * i], opts->props[2 * i + 1], errstr, errstr_size) != 0)
             goto fail;
     if (opts->format == LG_SINK_KAFKA_AVRO && !(k->enc = lg_avro_encoder_new(errstr, errstr_size)))
+        goto fail;
+    if (k->enc && opts->registry && register_schemas(k, opts, errstr, errstr_size) != 0)
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_log_cb(conf, on_log);
@@ -294,6 +349,13 @@ int lg_sink_kafka_get_stats(lg_sink *s, lg_sink_kafka_stats *out) {
         return -1;
     *out = k->stats;
     return 0;
+}
+
+int64_t lg_sink_kafka_schema_id(lg_sink *s, lg_derived_type t) {
+    kafka_sink *k = lg_sink_impl(s, &kafka_sink_ops);
+    if (!k || (int)t < 0 || (int)t >= LG_DERIVED_TYPE_COUNT)
+        return -1;
+    return k->schema_ids[t];
 }
 
 rd_kafka_t *lg_sink_kafka_handle(lg_sink *s) {

@@ -9,6 +9,13 @@
  *   lineaged.type, lineaged.event_id, content-type ("application/avro" or
  *   "application/json") and, for Avro, lineaged.schema.fingerprint (16 hex
  *   digits, CRC-64-AVRO of the schema's canonical form, little-endian bytes).
+ * With a Schema Registry (opts.registry, Avro only) the constructor
+ * registers each type's schema under the subject of the strategy for its
+ * topic and every value is framed in the Confluent wire format: magic byte
+ * 0, 4-byte big-endian schema id, the Avro datum (sinks/registry); the
+ * header lineaged.schema.id repeats the id. Start-up fails when a schema
+ * cannot be registered (unreachable registry after its deadline, an
+ * incompatible schema, bad credentials).
  * Dead letters go to the dead-letter topic (default
  * LG_SINK_KAFKA_DEFAULT_DEADLETTER_TOPIC) as JSON, keyed by origin, with
  * headers lineaged.source, lineaged.reason, lineaged.origin.topic (when
@@ -30,6 +37,7 @@
 #ifndef LG_SINKS_KAFKA_SINK_H
 #define LG_SINKS_KAFKA_SINK_H
 
+#include "sinks/registry/registry.h"
 #include "sinks/sink.h"
 
 #include <librdkafka/rdkafka.h>
@@ -60,6 +68,8 @@ typedef struct lg_sink_kafka_opts {
     lg_sink_kafka_format format;                    /* value encoding of derived events */
     lg_sink_kafka_log_cb log;                       /* NULL = stderr */
     void *log_opaque;
+    lg_registry *registry; /* Avro only: register + frame; borrowed, used only in the constructor */
+    lg_registry_strategy subject_strategy; /* subject naming with a registry */
 } lg_sink_kafka_opts;
 
 typedef struct lg_sink_kafka_stats {
@@ -75,6 +85,10 @@ lg_sink *lg_sink_kafka_new(const lg_sink_kafka_opts *opts, char *errstr, size_t 
 /** Copies the counters of a Kafka sink into *out. Returns 0, or -1 when s is
  *  not a Kafka sink. */
 int lg_sink_kafka_get_stats(lg_sink *s, lg_sink_kafka_stats *out);
+
+/** The registry schema id the values of type t are framed with, or -1
+ *  (no registry, JSON, not a Kafka sink). */
+int64_t lg_sink_kafka_schema_id(lg_sink *s, lg_derived_type t);
 
 /** The producer handle (borrowed; e.g. for rd_kafka_handle_mock_cluster in
  *  tests), or NULL when s is not a Kafka sink. */
