@@ -131,6 +131,81 @@ static const lg_conf_prop props[] = {
      "CSV file mapping GitHub logins to e-mails, one `github-login,email` per line. "
      "Empty: none.",
      OFF(aliases_file)},
+    /* --- sinks: Schema Registry, webhooks, revocation hook (docs/sinks.md) --- */
+    {"registry.url", LG_CT_STRING, "", 0, 0, NULL,
+     "Schema Registry base URL (e.g. `https://sr.example:8081`). When set, the schema of each "
+     "derived type is registered at start-up and Kafka values are framed in the Confluent wire "
+     "format (magic byte 0, 4-byte schema id, Avro). Empty: bare Avro with the schema "
+     "fingerprint in the `lineaged.schema.fingerprint` header.",
+     OFF(registry_url)},
+    {"registry.subject.strategy", LG_CT_STRING, "TopicRecordNameStrategy", 0, 0,
+     "TopicNameStrategy|RecordNameStrategy|TopicRecordNameStrategy",
+     "Subject naming: `<topic>-value`, `<record full name>` or `<topic>-<record full name>`. "
+     "All six derived types share `topics.derived`, so TopicNameStrategy needs a subject "
+     "compatibility of NONE.",
+     OFF(registry_subject_strategy)},
+    {"registry.basic.auth.user.info", LG_CT_STRING, "", 0, 0, NULL,
+     "`user:password` for HTTP basic auth to the registry (prefer the environment variable "
+     "LINEAGED_REGISTRY_BASIC_AUTH_USER_INFO). Empty: none.",
+     OFF(registry_user_info)},
+    {"registry.ssl.ca.location", LG_CT_PATH, "", 0, 0, NULL,
+     "PEM CA bundle that signs the registry's certificate. Empty: the system store.",
+     OFF(registry_ca_location)},
+    {"registry.ssl.certificate.location", LG_CT_PATH, "", 0, 0, NULL,
+     "PEM client certificate for mutual TLS with the registry. Empty: none.",
+     OFF(registry_certificate_location)},
+    {"registry.ssl.key.location", LG_CT_PATH, "", 0, 0, NULL,
+     "PEM private key of `registry.ssl.certificate.location`.", OFF(registry_key_location)},
+    {"registry.ssl.verify", LG_CT_BOOL, "true", 0, 0, NULL,
+     "Verify the registry's certificate and host name. Turn off only for tests.",
+     OFF(registry_ssl_verify)},
+    {"registry.timeout", LG_CT_DURATION, "30s", 100, 3600000, NULL,
+     "How long start-up keeps retrying an unreachable or failing (5xx) registry before it "
+     "fails; also the limit of one request.",
+     OFF(registry_timeout_ms)},
+    {"webhook.endpoints.file", LG_CT_PATH, "", 0, 0, NULL,
+     "File of webhook endpoints (`[name]` sections of `url`, `types`, `template` = "
+     "json|slack|ticket, `secret.file`, `timeout`, `max.retries`, `header`...; see "
+     "docs/sinks.md). Derived events are POSTed to each, signed, from a durable outbox. "
+     "Empty: no webhooks.",
+     OFF(webhook_endpoints_file)},
+    {"webhook.outbox.dir", LG_CT_PATH, "", 0, 0, NULL,
+     "Durable outbox (RocksDB) of webhook and revocation calls not yet delivered. Empty: "
+     "`<state.dir>/webhook-outbox`.",
+     OFF(webhook_outbox_dir)},
+    {"webhook.deadletter.file", LG_CT_PATH, "", 0, 0, NULL,
+     "JSON-lines file of webhook calls given up (a 4xx answer, or the retry budget spent), "
+     "with the last status. Empty: `<state.dir>/webhook-deadletter.jsonl`.",
+     OFF(webhook_deadletter_file)},
+    {"revoke.url", LG_CT_STRING, "", 0, 0, NULL,
+     "Revocation service endpoint, POSTed a JSON request (subject, owner, reason, evidence, "
+     "suggested action such as `disable_access_key`) for each derived event of "
+     "`revoke.types`. Empty: no revocation hook.",
+     OFF(revoke_url)},
+    {"revoke.types", LG_CT_LIST, "", 0, 0,
+     "orphan.new|orphan.resolved|privileged_key.ownerless|privileged_key.ownerless.resolved|"
+     "agent.departed_principal|credential.used_after_departure",
+     "Derived event types that call the revocation service. Empty: none (opt-in).",
+     OFF(revoke_types)},
+    {"revoke.dry_run", LG_CT_BOOL, "true", 0, 0, NULL,
+     "Record each revocation call in the audit file without sending it. Set false to "
+     "really call `revoke.url`.",
+     OFF(revoke_dry_run)},
+    {"revoke.audit.file", LG_CT_PATH, "", 0, 0, NULL,
+     "JSON-lines audit record of every revocation call and its answer (or dry run). Empty: "
+     "`<state.dir>/revocations.jsonl`.",
+     OFF(revoke_audit_file)},
+    {"revoke.secret.file", LG_CT_PATH, "", 0, 0, NULL,
+     "File holding the HMAC-SHA256 secret that signs revocation calls "
+     "(X-Lineaged-Signature). Empty: unsigned.",
+     OFF(revoke_secret_file)},
+    {"revoke.timeout", LG_CT_DURATION, "10s", 100, 600000, NULL, "Timeout of one revocation call.",
+     OFF(revoke_timeout_ms)},
+    {"revoke.max.retries", LG_CT_INT, "10", 0, 1000, NULL,
+     "Retries of a revocation call after a 5xx, 408, 429 or network error before it is "
+     "dead-lettered.",
+     OFF(revoke_max_retries)},
+    /* --- end sinks --- */
     {"cache.mb", LG_CT_INT, "64", 1, 1048576, NULL, "RocksDB block cache size in MiB.",
      OFF(cache_mb)},
     {"log.level", LG_CT_STRING, "info", 0, 0, "error|warn|info|debug",

@@ -65,6 +65,26 @@ typedef struct lg_config {
     char *log_level;
     bool log_timestamps;
     int64_t cache_mb;
+    /* sinks: Schema Registry (Kafka values in the Confluent wire format) */
+    char *registry_url; /* "" = no registry: bare Avro + fingerprint header */
+    char *registry_subject_strategy;
+    char *registry_user_info;
+    char *registry_ca_location;
+    char *registry_certificate_location;
+    char *registry_key_location;
+    bool registry_ssl_verify;
+    int64_t registry_timeout_ms;
+    /* sinks: webhooks (sinks/webhook) and the revocation hook (sinks/revoke) */
+    char *webhook_endpoints_file;  /* "" = no webhooks */
+    char *webhook_outbox_dir;      /* "" = <state.dir>/webhook-outbox */
+    char *webhook_deadletter_file; /* "" = <state.dir>/webhook-deadletter.jsonl */
+    char *revoke_url;              /* "" = no revocation hook */
+    lg_strlist revoke_types;       /* derived types that call it; empty = none */
+    bool revoke_dry_run;
+    char *revoke_audit_file; /* "" = <state.dir>/revocations.jsonl */
+    char *revoke_secret_file;
+    int64_t revoke_timeout_ms;
+    int64_t revoke_max_retries;
     /* rdkafka.* passthrough: rdkafka_keys.v[i] (prefix removed) = vals.v[i] */
     lg_strlist rdkafka_keys;
     lg_strlist rdkafka_vals;
