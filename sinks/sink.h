@@ -39,6 +39,11 @@ typedef struct lg_deadletter {
 
 typedef struct lg_sink lg_sink;
 
+/** Log callback of sinks that log (webhooks, outputs): level is a syslog
+ *  level (3 error, 4 warning, 6 info, 7 debug); msg is borrowed for the
+ *  call. May be called from a sink's own threads. */
+typedef void (*lg_sink_log_cb)(void *opaque, int level, const char *msg);
+
 /** Implementation table: a sink is a vtable plus its state. Implementations
  *  live in sinks/<name>/ and provide a constructor returning lg_sink*. */
 typedef struct lg_sink_ops {
