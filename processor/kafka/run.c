@@ -8,6 +8,10 @@
 #include "processor/kafka/client.h"
 #include "processor/kafka/demo.h"
 #include "processor/kafka/embedded.h"
+#include "processor/kafka/graphstage.h"
+#include "processor/kafka/ingest.h"
+#include "processor/kafka/stage.h"
+#include "processor/kafka/txn.h"
 #include "sinks/kafka/kafka_sink.h"
 
 #include <errno.h>
@@ -195,41 +199,6 @@ static int handle_message(lg_daemon *d, const rd_kafka_message_t *m, char *errst
     return 0;
 }
 
-static void sink_log(void *opaque, int level, const char *msg) {
-    (void)opaque;
-    lg_log(level <= 3   ? LG_LOG_ERROR
-           : level == 4 ? LG_LOG_WARN
-           : level <= 6 ? LG_LOG_INFO
-                        : LG_LOG_DEBUG,
-           "sinks/kafka", "%s", msg);
-}
-
-/* The output sink: derived events to topics.derived, dead letters to
- * topics.deadletter, rdkafka.* passed through. */
-static lg_sink *open_kafka_sink(const lg_config *c, const char *bootstrap, bool json, char *errstr,
-                                size_t errstr_size) {
-    size_t n = c->rdkafka_keys.n;
-    const char **props = calloc(2 * n + 1, sizeof(*props));
-    if (!props) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        props[2 * i] = c->rdkafka_keys.v[i];
-        props[2 * i + 1] = c->rdkafka_vals.v[i];
-    }
-    lg_sink_kafka_opts ko = {.brokers = bootstrap,
-                             .props = props,
-                             .nprops = n,
-                             .topic = c->topics_derived,
-                             .deadletter_topic = c->topics_deadletter,
-                             .format = json ? LG_SINK_KAFKA_JSON : LG_SINK_KAFKA_AVRO,
-                             .log = sink_log};
-    lg_sink *s = lg_sink_kafka_new(&ko, errstr, errstr_size);
-    free(props);
-    return s;
-}
-
 static int make_state_dir(const lg_kafka_run_opts *o, char *tmpl, size_t size, const char **dir,
                           char *errstr, size_t errstr_size) {
     *dir = o->state_dir && *o->state_dir ? o->state_dir : o->config->state_dir;
@@ -285,6 +254,158 @@ static void demo_missing(const lg_demo_watch *w, char *buf, size_t size) {
                                   lg_derived_type_name((lg_derived_type)t));
 }
 
+/* ---- exactly_once: parse stage -> facts topic -> graph stage ---- */
+
+/* Creates the internal topics when missing (embedded: in the mock cluster). */
+static int ensure_internal_topics(const lg_config *c, const char *bootstrap, lg_kafka_embedded *emb,
+                                  char *errstr, size_t errstr_size) {
+    int parts = (int)c->facts_partitions;
+    if (emb)
+        return lg_kafka_embedded_create_topic(emb, c->topics_facts, parts, errstr, errstr_size) ||
+               lg_kafka_embedded_create_topic(emb, c->topics_changelog, parts, errstr, errstr_size);
+    if (!c->topics_create)
+        return 0;
+    rd_kafka_conf_t *conf = lg_kafka_client_conf(c, bootstrap, errstr, errstr_size);
+    if (!conf)
+        return -1;
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    int repl = (int)c->topics_replication_factor;
+    int rc = lg_kafka_ensure_topic(rk, c->topics_facts, parts, repl, false, 30000, errstr,
+                                   errstr_size) ||
+                     lg_kafka_ensure_topic(rk, c->topics_changelog, parts, repl, true, 30000,
+                                           errstr, errstr_size)
+                 ? -1
+                 : 0;
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+#define MAX_RESTARTS 20
+
+static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_embedded *emb,
+                   const char *state_dir, int64_t produced, char *errstr, size_t errstr_size) {
+    const lg_config *c = o->config;
+    lg_ingest *in = NULL;
+    lg_graphstage *gs = NULL;
+    lg_demo_watch *watch = NULL;
+    lg_pairs owners = {0}, aliases = {0}, tenants = {0};
+    lg_engine_opts eo = {0};
+    int rc = -1, restarts = 0;
+    int64_t consumed_before = 0, graph_committed_before = 0;
+    lg_engine_stats total = {0};
+    if (ensure_internal_topics(c, bootstrap, emb, errstr, errstr_size) != 0 ||
+        lg_pairs_load(&tenants, c->tenants_file, errstr, errstr_size) != 0 ||
+        lg_config_engine_opts(c, &eo, &owners, &aliases, errstr, errstr_size) != 0)
+        goto cleanup;
+    bool json = o->demo || strcmp(c->output_format, "json") == 0;
+    lg_ingest_opts io = {.config = c, .bootstrap = bootstrap, .tenants = &tenants};
+    lg_graphstage_opts go = {
+        .config = c, .bootstrap = bootstrap, .state_dir = state_dir, .engine = &eo, .json = json};
+    if (!(in = lg_ingest_new(&io, errstr, errstr_size)) ||
+        !(gs = lg_graphstage_new(&go, errstr, errstr_size)))
+        goto cleanup;
+    if (o->demo && !(watch = lg_demo_watch_new(bootstrap, c->topics_derived, errstr, errstr_size)))
+        goto cleanup;
+    lg_log(LG_LOG_INFO, COMP, "exactly-once processing; state in %s", state_dir);
+    int64_t start = lg_mono_ms(), demo_deadline = start + DEMO_DEADLINE_MS;
+    bool stop = false;
+    while (!stop) {
+        bool stopping = !*o->running;
+        int64_t consumed = consumed_before + (in ? lg_ingest_consumed(in) : 0);
+        bool limit = o->max_messages > 0 && consumed >= o->max_messages;
+        int r = lg_ingest_step(in, 20, stopping || limit, errstr, errstr_size);
+        if (r == 0)
+            r = lg_graphstage_step(gs, 20, stopping || limit, errstr, errstr_size);
+        if (r < 0)
+            goto cleanup;
+        if (r > 0) { /* an aborted transaction: start both stages again */
+            if (++restarts > MAX_RESTARTS) {
+                lg_log(LG_LOG_ERROR, COMP, "too many aborted transactions; last: %s", errstr);
+                goto cleanup;
+            }
+            lg_log(LG_LOG_WARN, COMP, "restarting the stages after: %s", errstr);
+            consumed_before += lg_ingest_committed(in);
+            graph_committed_before += lg_graphstage_committed(gs);
+            lg_engine_stats st;
+            lg_graphstage_stats(gs, &st);
+            total.duplicates += st.duplicates;
+            lg_ingest_destroy(in);
+            lg_graphstage_destroy(gs);
+            in = NULL;
+            gs = NULL;
+            if (!(in = lg_ingest_new(&io, errstr, errstr_size)) ||
+                !(gs = lg_graphstage_new(&go, errstr, errstr_size)))
+                goto cleanup;
+            continue;
+        }
+        int64_t now = lg_mono_ms();
+        int64_t last = lg_ingest_last_message_ms(in);
+        if (lg_graphstage_last_message_ms(gs) > last)
+            last = lg_graphstage_last_message_ms(gs);
+        if (!last)
+            last = start;
+        bool idle = o->exit_when_idle_ms > 0 && now - last >= o->exit_when_idle_ms;
+        if (watch)
+            lg_demo_watch_poll(watch, o->out, 0);
+        if (o->demo && lg_ingest_committed(in) + consumed_before >= produced &&
+            lg_graphstage_consumed(gs) == lg_graphstage_committed(gs) &&
+            now - lg_graphstage_last_message_ms(gs) > 300 && demo_done(watch))
+            stop = true;
+        if (o->demo && now > demo_deadline) {
+            char missing[256];
+            demo_missing(watch, missing, sizeof(missing));
+            snprintf(errstr, errstr_size,
+                     "demo: after %d s, %" PRId64 "/%" PRId64 " messages committed; derived "
+                     "events not seen: %s",
+                     DEMO_DEADLINE_MS / 1000, lg_ingest_committed(in) + consumed_before, produced,
+                     missing);
+            goto cleanup;
+        }
+        if (stopping || idle ||
+            (limit && lg_graphstage_consumed(gs) == lg_graphstage_committed(gs) &&
+             now - lg_graphstage_last_message_ms(gs) > 500))
+            stop = true;
+    }
+    /* commit whatever is pending before leaving */
+    if (lg_ingest_step(in, 0, true, errstr, errstr_size) != 0 ||
+        lg_graphstage_step(gs, 0, true, errstr, errstr_size) != 0)
+        goto cleanup;
+    lg_engine_stats st;
+    lg_graphstage_stats(gs, &st);
+    uint64_t derived = 0;
+    for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
+        derived += st.derived[t];
+    lg_log(LG_LOG_INFO, COMP,
+           "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRIu64
+           " okta=%" PRIu64 " github=%" PRIu64 " bedrock=%" PRIu64 " duplicates=%" PRIu64
+           " deadlettered=%" PRId64 " derived=%" PRIu64 " restarts=%d",
+           consumed_before + lg_ingest_committed(in),
+           graph_committed_before + lg_graphstage_committed(gs), st.records[LG_SRC_CLOUDTRAIL],
+           st.records[LG_SRC_OKTA], st.records[LG_SRC_GITHUB], st.records[LG_SRC_BEDROCK],
+           st.duplicates + total.duplicates, lg_ingest_deadlettered(in), derived, restarts);
+    if (o->demo && o->out) {
+        lg_demo_watch_poll(watch, o->out, 200);
+        fprintf(o->out, "\ndemo: %" PRId64 " input messages processed; derived events:", produced);
+        for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
+            fprintf(o->out, " %s=%" PRId64, lg_derived_type_name((lg_derived_type)t),
+                    lg_demo_watch_seen(watch, (lg_derived_type)t));
+        fprintf(o->out, "; dead-lettered=%" PRId64 "\n", lg_ingest_deadlettered(in));
+    }
+    rc = 0;
+cleanup:
+    lg_demo_watch_destroy(watch);
+    lg_ingest_destroy(in);
+    lg_graphstage_destroy(gs);
+    lg_pairs_free(&owners);
+    lg_pairs_free(&aliases);
+    lg_pairs_free(&tenants);
+    return rc;
+}
+
 int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
     const lg_config *c = o->config;
     lg_daemon d = {.o = o, .c = c};
@@ -327,10 +448,16 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
     if (o->demo && lg_demo_produce(c, bootstrap, demodir, &produced, errstr, errstr_size) != 0)
         goto cleanup;
 
-    /* Derived events and dead letters go to Kafka. The demo reads the
-     * derived topic back as JSON so people can follow it. */
-    out = open_kafka_sink(c, bootstrap, o->demo || strcmp(c->output_format, "json") == 0, errstr,
-                          errstr_size);
+    if (strcmp(c->processing_guarantee, "exactly_once") == 0) {
+        rc = run_eos(o, bootstrap, emb, state_dir, produced, errstr, errstr_size);
+        goto cleanup;
+    }
+
+    /* at_least_once: one stage. Derived events and dead letters go to
+     * Kafka. The demo reads the derived topic back as JSON so people can
+     * follow it. */
+    out = lg_stage_open_sink(c, bootstrap, o->demo || strcmp(c->output_format, "json") == 0, NULL,
+                             errstr, errstr_size);
     if (!out)
         goto cleanup;
     lg_engine_opts eo = {.state_dir = state_dir, .out = out, .deadletter = out};

@@ -40,6 +40,10 @@ static int setup(void **state) {
     f->cfg = lg_config_new();
     assert_int_equal(lg_config_set(f->cfg, "kafka.brokers", f->bootstrap, err, sizeof(err)), 0);
     assert_int_equal(lg_config_set(f->cfg, "kafka.group.id", "lg-test", err, sizeof(err)), 0);
+    /* this test covers the single-stage at-least-once loop; the exactly-once
+     * stages are proven against a real broker (tests/integration) */
+    assert_int_equal(
+        lg_config_set(f->cfg, "processing.guarantee", "at_least_once", err, sizeof(err)), 0);
     assert_int_equal(lg_config_set(f->cfg, "topics.derived", "lg.derived", err, sizeof(err)), 0);
     assert_int_equal(lg_config_set(f->cfg, "topics.deadletter", "lg.deadletter", err, sizeof(err)),
                      0);

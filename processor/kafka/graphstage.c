@@ -1,0 +1,498 @@
+/* processor/kafka/graphstage.c - see graphstage.h. */
+#include "processor/kafka/graphstage.h"
+
+#include "processor/factcodec.h"
+#include "processor/kafka/client.h"
+#include "processor/kafka/stage.h"
+#include "processor/kafka/txn.h"
+#include "sinks/kafka/kafka_sink.h"
+#include "state/graph.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define COMP "graph"
+#define TXN_TIMEOUT_MS 60000
+#define RESTORE_BATCH 20000
+#define MAX_PARTS 1024
+
+typedef struct part {
+    int32_t partition;
+    lg_engine *engine;
+    size_t pending; /* records applied since the last commit */
+} part;
+
+struct lg_graphstage {
+    const lg_graphstage_opts *o;
+    const lg_config *c;
+    rd_kafka_t *consumer;
+    lg_sink *sink;
+    rd_kafka_t *prod; /* borrowed from sink */
+    part *parts[MAX_PARTS];
+    rd_kafka_topic_partition_list_t *batch;
+    bool in_txn;
+    int64_t batch_started_ms, batch_msgs;
+    int64_t consumed, committed, last_msg_ms;
+    lg_engine_stats closed_stats; /* of engines closed on revocation */
+    int fatal;
+    char err[512];
+    char txn_id[512];
+};
+
+/* ---- partitions: open, restore, close ---- */
+
+static void add_stats(lg_engine_stats *to, const lg_engine_stats *from) {
+    to->messages += from->messages;
+    for (int i = 0; i < LG_SRC_COUNT; i++)
+        to->records[i] += from->records[i];
+    to->duplicates += from->duplicates;
+    to->failed_calls += from->failed_calls;
+    to->deadlettered += from->deadlettered;
+    for (int i = 0; i < 8; i++)
+        to->derived[i] += from->derived[i];
+    to->batches += from->batches;
+    to->nodes += from->nodes;
+}
+
+static void part_close(lg_graphstage *s, int32_t p) {
+    part *pt = s->parts[p];
+    if (!pt)
+        return;
+    add_stats(&s->closed_stats, lg_engine_get_stats(pt->engine));
+    lg_engine_close(pt->engine);
+    free(pt);
+    s->parts[p] = NULL;
+}
+
+/* Replays the partition's changelog from the local position to its end. */
+static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size) {
+    char key[64], *val = NULL;
+    snprintf(key, sizeof key, "changelog/%" PRId32, pt->partition);
+    if (lg_engine_position(pt->engine, key, &val, errstr, errstr_size) != 0)
+        return -1;
+    int64_t from = val ? strtoll(val, NULL, 10) : RD_KAFKA_OFFSET_BEGINNING;
+    free(val);
+    rd_kafka_conf_t *conf = lg_kafka_client_conf(s->c, s->o->bootstrap, errstr, errstr_size);
+    if (!conf)
+        return -1;
+    if (rd_kafka_conf_set(conf, "group.id", "lineaged-restore", errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(a, s->c->topics_changelog, pt->partition)->offset = from;
+    rd_kafka_assign(rk, a);
+    rd_kafka_topic_partition_list_destroy(a);
+    int64_t t0 = lg_mono_ms(), n = 0, next = from, last_progress = t0;
+    int64_t deadline = t0 + 30000; /* to reach the end, not for the whole restore */
+    int rc = -1;
+    char posv[32];
+    lg_pair pos = {key, posv};
+    for (;;) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
+        if (!m) {
+            if (lg_mono_ms() > deadline) {
+                snprintf(errstr, errstr_size,
+                         "restore of partition %" PRId32 ": no data and no end of %s for 30 s",
+                         pt->partition, s->c->topics_changelog);
+                goto done;
+            }
+            continue;
+        }
+        deadline = lg_mono_ms() + 30000;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            rd_kafka_message_destroy(m);
+            break;
+        }
+        if (m->err) {
+            snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": %s", pt->partition,
+                     rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            goto done;
+        }
+        const char *k = m->key;
+        if (m->key_len >= 1 && m->payload &&
+            lg_engine_restore(pt->engine, (unsigned char)k[0], k + 1, m->key_len - 1, m->payload,
+                              m->len) != 0) {
+            snprintf(errstr, errstr_size,
+                     "restore: bad changelog record at %s/%" PRId32 "@%" PRId64,
+                     s->c->topics_changelog, pt->partition, m->offset);
+            rd_kafka_message_destroy(m);
+            goto done;
+        }
+        next = m->offset + 1;
+        n++;
+        rd_kafka_message_destroy(m);
+        if (n % RESTORE_BATCH == 0) {
+            snprintf(posv, sizeof posv, "%" PRId64, next);
+            if (lg_engine_commit(pt->engine, &pos, 1, errstr, errstr_size) != 0)
+                goto done;
+            if (lg_mono_ms() - last_progress > 2000) {
+                last_progress = lg_mono_ms();
+                lg_log(LG_LOG_INFO, COMP, "partition %" PRId32 ": restored %" PRId64 " records",
+                       pt->partition, n);
+            }
+        }
+    }
+    if (next >= 0) {
+        snprintf(posv, sizeof posv, "%" PRId64, next);
+        if (lg_engine_commit(pt->engine, &pos, 1, errstr, errstr_size) != 0)
+            goto done;
+    }
+    int64_t ms = lg_mono_ms() - t0;
+    lg_log(LG_LOG_INFO, COMP,
+           "partition %" PRId32 ": state restored from %s (%" PRId64 " records from offset %s "
+           "in %" PRId64 " ms)",
+           pt->partition, s->c->topics_changelog, n, from < 0 ? "beginning" : key, ms);
+    rc = 0;
+done:
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_size) {
+    if (p < 0 || p >= MAX_PARTS) {
+        snprintf(errstr, errstr_size, "facts partition %" PRId32 " out of range", p);
+        return -1;
+    }
+    if (s->parts[p])
+        return 0;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/p%" PRId32, s->o->state_dir, p);
+    if (mkdir(s->o->state_dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(errstr, errstr_size, "cannot create %s: %s", s->o->state_dir, strerror(errno));
+        return -1;
+    }
+    part *pt = calloc(1, sizeof *pt);
+    if (!pt) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    pt->partition = p;
+    lg_engine_opts eo = *s->o->engine;
+    eo.state_dir = dir;
+    eo.out = s->sink;
+    eo.deadletter = s->sink;
+    eo.changelog = true;
+    pt->engine = lg_engine_open(&eo, errstr, errstr_size);
+    if (!pt->engine) {
+        free(pt);
+        return -1;
+    }
+    s->parts[p] = pt;
+    if (restore(s, pt, errstr, errstr_size) != 0) {
+        part_close(s, p);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- batches ---- */
+
+typedef struct cl_ctx {
+    lg_graphstage *s;
+    int32_t partition;
+    char *key;
+    size_t cap;
+    int failed;
+} cl_ctx;
+
+static int produce_change(void *opaque, int cf, const char *k, size_t kn, const char *v,
+                          size_t vn) {
+    cl_ctx *x = opaque;
+    if (kn + 1 > x->cap) {
+        char *nk = realloc(x->key, kn + 1);
+        if (!nk)
+            return x->failed = -1;
+        x->key = nk;
+        x->cap = kn + 1;
+    }
+    x->key[0] = (char)cf;
+    memcpy(x->key + 1, k, kn);
+    rd_kafka_resp_err_t err;
+    for (;;) {
+        err = rd_kafka_producev(x->s->prod, RD_KAFKA_V_TOPIC(x->s->c->topics_changelog),
+                                RD_KAFKA_V_PARTITION(x->partition), RD_KAFKA_V_KEY(x->key, kn + 1),
+                                RD_KAFKA_V_VALUE((void *)v, vn),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        rd_kafka_poll(x->s->prod, 50);
+    }
+    if (err) {
+        snprintf(x->s->err, sizeof x->s->err, "produce to %s: %s", x->s->c->topics_changelog,
+                 rd_kafka_err2str(err));
+        return x->failed = -1;
+    }
+    return 0;
+}
+
+static void abort_parts(lg_graphstage *s) {
+    for (int p = 0; p < MAX_PARTS; p++)
+        if (s->parts[p]) {
+            lg_engine_abort(s->parts[p]->engine);
+            s->parts[p]->pending = 0;
+        }
+}
+
+/* Commits the open transaction: derived events and changelog of every
+ * partition with pending records, then the facts offsets; then RocksDB.
+ * Returns 0, 1 (aborted) or -1 (fatal). */
+static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
+    if (!s->in_txn)
+        return 0;
+    cl_ctx x = {.s = s};
+    lg_txn_result t = LG_TXN_OK;
+    for (int p = 0; p < MAX_PARTS && t == LG_TXN_OK; p++) {
+        part *pt = s->parts[p];
+        if (!pt || !pt->pending)
+            continue;
+        x.partition = pt->partition;
+        if (lg_engine_prepare(pt->engine, errstr, errstr_size) != 0 ||
+            lg_engine_changes(pt->engine, produce_change, &x) != 0 || x.failed) {
+            if (x.failed)
+                snprintf(errstr, errstr_size, "%s", s->err);
+            t = LG_TXN_ABORTED;
+        }
+    }
+    free(x.key);
+    if (t == LG_TXN_OK && lg_sink_flush(s->sink, TXN_TIMEOUT_MS, errstr, errstr_size) != LG_SINK_OK)
+        t = LG_TXN_ABORTED;
+    if (t != LG_TXN_OK) {
+        char e2[256];
+        t = lg_txn_abort(s->prod, TXN_TIMEOUT_MS, e2, sizeof e2);
+    } else {
+        t = lg_txn_commit(s->prod, s->consumer, s->batch, TXN_TIMEOUT_MS, errstr, errstr_size);
+    }
+    s->in_txn = false;
+    if (t != LG_TXN_OK) {
+        abort_parts(s);
+        if (t == LG_TXN_FATAL)
+            return -1;
+        lg_log(LG_LOG_WARN, COMP, "transaction aborted, the batch will be redone: %s", errstr);
+        return 1;
+    }
+    /* Committed in Kafka: now make it durable locally, with the changelog
+     * position reached (our records are all below the high watermark). */
+    for (int p = 0; p < MAX_PARTS; p++) {
+        part *pt = s->parts[p];
+        if (!pt || !pt->pending)
+            continue;
+        int64_t lo = 0, hi = -1;
+        lg_pair pos[2];
+        char k1[64], v1[32], k2[64], v2[32];
+        size_t npos = 0;
+        rd_kafka_topic_partition_t *tp =
+            rd_kafka_topic_partition_list_find(s->batch, s->c->topics_facts, pt->partition);
+        if (tp) {
+            snprintf(k1, sizeof k1, "facts/%" PRId32, pt->partition);
+            snprintf(v1, sizeof v1, "%" PRId64, tp->offset);
+            pos[npos++] = (lg_pair){k1, v1};
+        }
+        if (rd_kafka_query_watermark_offsets(s->prod, s->c->topics_changelog, pt->partition, &lo,
+                                             &hi, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            hi >= 0) {
+            snprintf(k2, sizeof k2, "changelog/%" PRId32, pt->partition);
+            snprintf(v2, sizeof v2, "%" PRId64, hi);
+            pos[npos++] = (lg_pair){k2, v2};
+        }
+        if (lg_engine_commit(pt->engine, pos, npos, errstr, errstr_size) != 0) {
+            /* Kafka has the batch; the local state is behind it. A restart
+             * restores the missing part from the changelog. */
+            return -1;
+        }
+        pt->pending = 0;
+    }
+    s->committed += s->batch_msgs;
+    s->batch_msgs = 0;
+    s->batch_started_ms = 0;
+    rd_kafka_topic_partition_list_destroy(s->batch);
+    s->batch = rd_kafka_topic_partition_list_new(8);
+    return 0;
+}
+
+static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    lg_graphstage *s = opaque;
+    char e[512];
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < parts->cnt; i++)
+            if (part_open(s, parts->elems[i].partition, e, sizeof e) != 0) {
+                snprintf(s->err, sizeof s->err, "%s", e);
+                s->fatal = -1;
+            }
+        lg_log(LG_LOG_INFO, COMP, "assigned %d facts partitions", parts->cnt);
+        rd_kafka_assign(rk, parts);
+        return;
+    }
+    int rc = commit(s, e, sizeof e);
+    if (rc != 0) {
+        snprintf(s->err, sizeof s->err, "%s", e);
+        s->fatal = rc < 0 ? -1 : 1;
+    }
+    for (int i = 0; i < parts->cnt; i++)
+        part_close(s, parts->elems[i].partition);
+    rd_kafka_assign(rk, NULL);
+}
+
+lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size_t errstr_size) {
+    lg_graphstage *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    s->o = o;
+    s->c = o->config;
+    s->batch = rd_kafka_topic_partition_list_new(8);
+    lg_kafka_txn_id(s->c, "graph", s->txn_id, sizeof s->txn_id);
+    s->sink = lg_stage_open_sink(s->c, o->bootstrap, o->json, s->txn_id, errstr, errstr_size);
+    if (!s->sink)
+        goto fail;
+    s->prod = lg_sink_kafka_handle(s->sink);
+    char group[512];
+    snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
+    const char *topics[1] = {s->c->topics_facts};
+    s->consumer = lg_stage_open_consumer(s->c, o->bootstrap, group, topics, 1, rebalance, s, errstr,
+                                         errstr_size);
+    if (!s->consumer)
+        goto fail;
+    lg_log(LG_LOG_INFO, COMP, "graph stage: group %s on %s, changelog %s, transactional id %s",
+           group, s->c->topics_facts, s->c->topics_changelog, s->txn_id);
+    return s;
+fail:
+    lg_graphstage_destroy(s);
+    return NULL;
+}
+
+int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errstr,
+                       size_t errstr_size) {
+    int64_t until = lg_mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = until - lg_mono_ms();
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, left > 0 ? (int)left : 0);
+        if (s->fatal) {
+            snprintf(errstr, errstr_size, "%s", s->err);
+            if (m)
+                rd_kafka_message_destroy(m);
+            return s->fatal < 0 ? -1 : 1;
+        }
+        if (!m)
+            break;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                lg_log(LG_LOG_WARN, COMP, "consumer: %s", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        part *pt = m->partition >= 0 && m->partition < MAX_PARTS ? s->parts[m->partition] : NULL;
+        if (!pt) {
+            snprintf(errstr, errstr_size, "message from unassigned facts partition %" PRId32,
+                     m->partition);
+            rd_kafka_message_destroy(m);
+            return 1;
+        }
+        if (!s->in_txn) {
+            if (lg_txn_begin(s->prod, errstr, errstr_size) != LG_TXN_OK) {
+                rd_kafka_message_destroy(m);
+                return -1;
+            }
+            s->in_txn = true;
+        }
+        lg_record rec;
+        int rc = 0;
+        if (lg_factcodec_decode(m->payload, m->len, &rec) != 0) {
+            char desc[400];
+            snprintf(desc, sizeof desc, "kafka:%s/%" PRId32 "@%" PRId64, s->c->topics_facts,
+                     m->partition, m->offset);
+            lg_deadletter dl = {.source = "facts",
+                                .reason = "facts: undecodable record (version mismatch?)",
+                                .origin = desc,
+                                .topic = s->c->topics_facts,
+                                .partition = m->partition,
+                                .offset = m->offset,
+                                .raw = m->payload,
+                                .rawlen = m->len};
+            if (lg_sink_deadletter(s->sink, &dl, errstr, errstr_size) != LG_SINK_OK)
+                rc = -1;
+        } else {
+            rc = lg_engine_apply(pt->engine, &rec, errstr, errstr_size);
+        }
+        pt->pending++;
+        lg_stage_mark(s->batch, m);
+        rd_kafka_message_destroy(m);
+        if (rc != 0) {
+            char e2[256];
+            lg_txn_abort(s->prod, TXN_TIMEOUT_MS, e2, sizeof e2);
+            s->in_txn = false;
+            abort_parts(s);
+            return -1; /* a state failure (disk full ...) is fatal */
+        }
+        s->consumed++;
+        s->batch_msgs++;
+        s->last_msg_ms = lg_mono_ms();
+        if (!s->batch_started_ms)
+            s->batch_started_ms = s->last_msg_ms;
+        if (s->batch_msgs >= s->c->batch_max_messages)
+            break;
+    }
+    bool due = s->batch_msgs >= s->c->batch_max_messages ||
+               (s->batch_started_ms && lg_mono_ms() - s->batch_started_ms >= s->c->batch_max_ms);
+    if (due || force)
+        return commit(s, errstr, errstr_size);
+    return 0;
+}
+
+int64_t lg_graphstage_consumed(const lg_graphstage *s) {
+    return s->consumed;
+}
+
+int64_t lg_graphstage_committed(const lg_graphstage *s) {
+    return s->committed;
+}
+
+int64_t lg_graphstage_last_message_ms(const lg_graphstage *s) {
+    return s->last_msg_ms;
+}
+
+void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out) {
+    *out = s->closed_stats;
+    for (int p = 0; p < MAX_PARTS; p++)
+        if (s->parts[p])
+            add_stats(out, lg_engine_get_stats(s->parts[p]->engine));
+}
+
+void lg_graphstage_destroy(lg_graphstage *s) {
+    if (!s)
+        return;
+    if (s->in_txn) {
+        char e[256];
+        lg_txn_abort(s->prod, 10000, e, sizeof e);
+        s->in_txn = false;
+        abort_parts(s);
+    }
+    if (s->consumer) {
+        s->fatal = 0;
+        rd_kafka_consumer_close(s->consumer); /* revokes: closes the engines */
+        rd_kafka_destroy(s->consumer);
+    }
+    for (int p = 0; p < MAX_PARTS; p++)
+        part_close(s, p);
+    lg_sink_destroy(s->sink);
+    if (s->batch)
+        rd_kafka_topic_partition_list_destroy(s->batch);
+    free(s);
+}

@@ -1,0 +1,61 @@
+/*
+ * processor/kafka/graphstage.h - the graph stage of exactly-once `lineaged
+ * run`.
+ *
+ * Consumes the internal facts topic (read_committed) as the consumer group
+ * "<kafka.group.id>.graph". Each facts partition holds whole tenants and has
+ * its own lineage graph (an engine over <state.dir>/p<N>) and its own
+ * partition of the compacted changelog topic. A batch's derived events, its
+ * state changes (as changelog records) and the consumed facts offsets
+ * commit in one Kafka transaction; only then is the batch written to
+ * RocksDB, with the changelog position reached. So the local state is never
+ * ahead of Kafka: on assignment (start, restart after kill -9, disk loss,
+ * failover from another instance) the partition's state is brought up to
+ * date by replaying its changelog from the local position (the beginning
+ * for an empty disk) to the end, and consumption resumes at the committed
+ * facts offset.
+ *
+ * Ownership: the caller owns the stage (lg_graphstage_destroy); options are
+ * borrowed and must outlive it.
+ */
+#ifndef LG_PROCESSOR_KAFKA_GRAPHSTAGE_H
+#define LG_PROCESSOR_KAFKA_GRAPHSTAGE_H
+
+#include "processor/config.h"
+#include "processor/engine.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct lg_graphstage lg_graphstage;
+
+typedef struct lg_graphstage_opts {
+    const lg_config *config;
+    const char *bootstrap;
+    const char *state_dir;
+    const lg_engine_opts *engine; /* template: owners, aliases, cache (state_dir,
+                                     out, deadletter are set per partition) */
+    bool json;                    /* derived events as JSON instead of Avro */
+} lg_graphstage_opts;
+
+/** Creates the consumer and the transactional producer. NULL with errstr. */
+lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size_t errstr_size);
+
+/** Polls for up to timeout_ms, applies what arrived, commits when due or
+ *  forced. Returns 0; 1 when a transaction was aborted (destroy and
+ *  recreate the stage); -1 on a fatal error (errstr). */
+int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errstr,
+                       size_t errstr_size);
+
+/** Records consumed / committed since creation; last message time (mono ms). */
+int64_t lg_graphstage_consumed(const lg_graphstage *s);
+int64_t lg_graphstage_committed(const lg_graphstage *s);
+int64_t lg_graphstage_last_message_ms(const lg_graphstage *s);
+
+/** Sum of the stats of the partitions' engines (derived events per type...). */
+void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out);
+
+/** Aborts an open transaction, closes engines and clients. NULL: no-op. */
+void lg_graphstage_destroy(lg_graphstage *s);
+
+#endif

@@ -1,0 +1,325 @@
+/* processor/kafka/ingest.c - see ingest.h. */
+#include "processor/kafka/ingest.h"
+
+#include "processor/factcodec.h"
+#include "processor/kafka/stage.h"
+#include "processor/kafka/txn.h"
+#include "processor/sources/source.h"
+#include "sinks/kafka/kafka_sink.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COMP "ingest"
+#define TXN_TIMEOUT_MS 60000
+
+struct lg_ingest {
+    const lg_config *c;
+    const lg_pairs *tenants;
+    rd_kafka_t *consumer;
+    lg_sink *sink;    /* dead letters; its producer also carries the facts */
+    rd_kafka_t *prod; /* borrowed from sink */
+    lg_source_ctx *src;
+    const char *topics[LG_SRC_COUNT];
+    int facts_partitions;
+    rd_kafka_topic_partition_list_t *batch;
+    bool in_txn;
+    int64_t batch_started_ms, batch_msgs;
+    int64_t consumed, committed, last_msg_ms, deadlettered;
+    int fatal;
+    lg_wbuf enc;
+    /* per-message context for the parser callbacks */
+    const rd_kafka_message_t *msg;
+    int failed;
+    char err[512];
+};
+
+int32_t lg_ingest_tenant_partition(const char *tenant, size_t len, int n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)tenant[i];
+        h *= 16777619u;
+    }
+    return n > 0 ? (int32_t)(h % (uint32_t)n) : 0;
+}
+
+static lg_str tenant_of(const lg_ingest *s, const lg_record *rec) {
+    if (s->tenants && rec->tenant.n)
+        for (size_t i = 0; i < s->tenants->n; i++) {
+            const char *id = s->tenants->v[i].id;
+            if (strlen(id) == rec->tenant.n && memcmp(id, rec->tenant.p, rec->tenant.n) == 0)
+                return (lg_str){s->tenants->v[i].email, strlen(s->tenants->v[i].email)};
+        }
+    return LG_STR_LIT("default");
+}
+
+static int begin_if_needed(lg_ingest *s) {
+    if (s->in_txn)
+        return 0;
+    if (lg_txn_begin(s->prod, s->err, sizeof s->err) != LG_TXN_OK)
+        return -1;
+    s->in_txn = true;
+    return 0;
+}
+
+static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t rawlen) {
+    lg_ingest *s = opaque;
+    (void)raw;
+    (void)rawlen;
+    lg_str tenant = tenant_of(s, rec);
+    lg_wbuf_reset(&s->enc);
+    if (lg_factcodec_encode(rec, &s->enc) < 0) {
+        snprintf(s->err, sizeof s->err, "out of memory encoding a record");
+        return s->failed = -1;
+    }
+    int32_t part = lg_ingest_tenant_partition(tenant.p, tenant.n, s->facts_partitions);
+    rd_kafka_resp_err_t err;
+    for (;;) {
+        err = rd_kafka_producev(s->prod, RD_KAFKA_V_TOPIC(s->c->topics_facts),
+                                RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_KEY(tenant.p, tenant.n),
+                                RD_KAFKA_V_VALUE(s->enc.p, s->enc.n),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        rd_kafka_poll(s->prod, 50); /* backpressure: let deliveries drain */
+    }
+    if (err) {
+        snprintf(s->err, sizeof s->err, "produce to %s: %s", s->c->topics_facts,
+                 rd_kafka_err2str(err));
+        return s->failed = -1;
+    }
+    return 0;
+}
+
+static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reason) {
+    lg_ingest *s = opaque;
+    const rd_kafka_message_t *m = s->msg;
+    char desc[400];
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    snprintf(desc, sizeof desc, "kafka:%s/%" PRId32 "@%" PRId64, topic, m->partition, m->offset);
+    lg_source src = LG_SRC_NONE;
+    for (int i = 1; i < LG_SRC_COUNT; i++)
+        if (s->topics[i] && strcmp(s->topics[i], topic) == 0)
+            src = (lg_source)i;
+    lg_deadletter dl = {.source = lg_source_name(src),
+                        .reason = reason,
+                        .origin = desc,
+                        .topic = topic,
+                        .partition = m->partition,
+                        .offset = m->offset,
+                        .raw = raw,
+                        .rawlen = rawlen};
+    if (lg_sink_deadletter(s->sink, &dl, s->err, sizeof s->err) != LG_SINK_OK)
+        return s->failed = -1;
+    s->deadlettered++;
+    return 0;
+}
+
+/* Commits the open transaction with the batch's offsets. 0, 1 aborted, -1. */
+static int commit(lg_ingest *s, char *errstr, size_t errstr_size) {
+    if (!s->in_txn)
+        return 0;
+    lg_sink_result r = lg_sink_flush(s->sink, TXN_TIMEOUT_MS, errstr, errstr_size);
+    lg_txn_result t;
+    if (r != LG_SINK_OK)
+        t = lg_txn_abort(s->prod, TXN_TIMEOUT_MS, errstr, errstr_size);
+    else
+        t = lg_txn_commit(s->prod, s->consumer, s->batch, TXN_TIMEOUT_MS, errstr, errstr_size);
+    s->in_txn = false;
+    if (t == LG_TXN_FATAL)
+        return -1;
+    if (t == LG_TXN_ABORTED) {
+        lg_log(LG_LOG_WARN, COMP, "transaction aborted, the batch will be redone: %s", errstr);
+        return 1;
+    }
+    s->committed += s->batch_msgs;
+    s->batch_msgs = 0;
+    s->batch_started_ms = 0;
+    rd_kafka_topic_partition_list_destroy(s->batch);
+    s->batch = rd_kafka_topic_partition_list_new(8);
+    return 0;
+}
+
+static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    lg_ingest *s = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        lg_log(LG_LOG_INFO, COMP, "assigned %d input partitions", parts->cnt);
+        rd_kafka_assign(rk, parts);
+        return;
+    }
+    /* give the partitions back only after their batch is committed */
+    char e[512];
+    int rc = commit(s, e, sizeof e);
+    if (rc != 0) {
+        snprintf(s->err, sizeof s->err, "%s", e);
+        s->fatal = rc < 0 ? -1 : 1;
+    }
+    rd_kafka_assign(rk, NULL);
+}
+
+static int facts_partition_count(lg_ingest *s, char *errstr, size_t errstr_size) {
+    rd_kafka_topic_t *t = rd_kafka_topic_new(s->prod, s->c->topics_facts, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(s->prod, 0, t, &md, 10000);
+    int n = -1;
+    if (!err && md->topic_cnt == 1 && !md->topics[0].err)
+        n = md->topics[0].partition_cnt;
+    else
+        snprintf(errstr, errstr_size, "metadata of %s: %s", s->c->topics_facts,
+                 rd_kafka_err2str(err ? err : md->topics[0].err));
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    return n;
+}
+
+lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_size) {
+    const lg_config *c = o->config;
+    lg_ingest *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    s->c = c;
+    s->tenants = o->tenants;
+    s->topics[LG_SRC_CLOUDTRAIL] = c->topics_cloudtrail;
+    s->topics[LG_SRC_OKTA] = c->topics_okta;
+    s->topics[LG_SRC_GITHUB] = c->topics_github;
+    s->topics[LG_SRC_BEDROCK] = c->topics_bedrock;
+    s->batch = rd_kafka_topic_partition_list_new(8);
+    char txn[512];
+    lg_kafka_txn_id(c, "ingest", txn, sizeof txn);
+    if (!(s->src = lg_source_ctx_new())) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    s->sink = lg_stage_open_sink(c, o->bootstrap, strcmp(c->output_format, "json") == 0, txn,
+                                 errstr, errstr_size);
+    if (!s->sink)
+        goto fail;
+    s->prod = lg_sink_kafka_handle(s->sink);
+    s->facts_partitions = facts_partition_count(s, errstr, errstr_size);
+    if (s->facts_partitions <= 0)
+        goto fail;
+    const char *topics[LG_SRC_COUNT];
+    size_t nt = 0;
+    for (size_t i = 0; i < c->sources_enabled.n; i++) {
+        lg_source src = lg_source_from_name(c->sources_enabled.v[i]);
+        if (src != LG_SRC_NONE)
+            topics[nt++] = s->topics[src];
+    }
+    s->consumer = lg_stage_open_consumer(c, o->bootstrap, c->kafka_group_id, topics, nt, rebalance,
+                                         s, errstr, errstr_size);
+    if (!s->consumer)
+        goto fail;
+    lg_log(LG_LOG_INFO, COMP,
+           "parse stage: group %s, %zu input topics -> %s (%d partitions), "
+           "transactional id %s",
+           c->kafka_group_id, nt, c->topics_facts, s->facts_partitions, txn);
+    return s;
+fail:
+    lg_ingest_destroy(s);
+    return NULL;
+}
+
+int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_t errstr_size) {
+    int64_t until = lg_mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = until - lg_mono_ms();
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, left > 0 ? (int)left : 0);
+        if (s->fatal) {
+            snprintf(errstr, errstr_size, "%s", s->err);
+            if (m)
+                rd_kafka_message_destroy(m);
+            return s->fatal < 0 ? -1 : 1;
+        }
+        if (!m)
+            break;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                lg_log(LG_LOG_WARN, COMP, "consumer: %s", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (begin_if_needed(s) != 0) {
+            rd_kafka_message_destroy(m);
+            snprintf(errstr, errstr_size, "%s", s->err);
+            return -1;
+        }
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        lg_source src = LG_SRC_NONE;
+        for (int i = 1; i < LG_SRC_COUNT; i++)
+            if (s->topics[i] && strcmp(s->topics[i], topic) == 0)
+                src = (lg_source)i;
+        s->msg = m;
+        s->failed = 0;
+        if (src != LG_SRC_NONE) {
+            if ((int64_t)m->len > s->c->input_max_bytes)
+                on_bad(s, m->payload, m->len, "message larger than input.max.bytes");
+            else
+                lg_source_parse(s->src, src, m->payload ? m->payload : "", m->len, on_record,
+                                on_bad, s);
+        }
+        s->msg = NULL;
+        lg_stage_mark(s->batch, m);
+        rd_kafka_message_destroy(m);
+        if (s->failed) {
+            snprintf(errstr, errstr_size, "%s", s->err);
+            lg_txn_abort(s->prod, TXN_TIMEOUT_MS, s->err, sizeof s->err);
+            s->in_txn = false;
+            return 1;
+        }
+        s->consumed++;
+        s->batch_msgs++;
+        s->last_msg_ms = lg_mono_ms();
+        if (!s->batch_started_ms)
+            s->batch_started_ms = s->last_msg_ms;
+        if (s->batch_msgs >= s->c->batch_max_messages)
+            break;
+    }
+    bool due = s->batch_msgs >= s->c->batch_max_messages ||
+               (s->batch_started_ms && lg_mono_ms() - s->batch_started_ms >= s->c->batch_max_ms);
+    if (due || force)
+        return commit(s, errstr, errstr_size);
+    return 0;
+}
+
+int64_t lg_ingest_consumed(const lg_ingest *s) {
+    return s->consumed;
+}
+
+int64_t lg_ingest_committed(const lg_ingest *s) {
+    return s->committed;
+}
+
+int64_t lg_ingest_deadlettered(const lg_ingest *s) {
+    return s->deadlettered;
+}
+
+int64_t lg_ingest_last_message_ms(const lg_ingest *s) {
+    return s->last_msg_ms;
+}
+
+void lg_ingest_destroy(lg_ingest *s) {
+    if (!s)
+        return;
+    if (s->in_txn) {
+        char e[256];
+        lg_txn_abort(s->prod, 10000, e, sizeof e);
+    }
+    if (s->consumer) {
+        s->fatal = 0;
+        s->in_txn = false; /* nothing left to commit on the final revoke */
+        rd_kafka_consumer_close(s->consumer);
+        rd_kafka_destroy(s->consumer);
+    }
+    lg_sink_destroy(s->sink);
+    lg_source_ctx_destroy(s->src);
+    if (s->batch)
+        rd_kafka_topic_partition_list_destroy(s->batch);
+    lg_wbuf_free(&s->enc);
+    free(s);
+}

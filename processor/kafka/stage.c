@@ -1,0 +1,114 @@
+/* processor/kafka/stage.c - see stage.h. */
+#include "processor/kafka/stage.h"
+
+#include "processor/kafka/client.h"
+#include "sinks/kafka/kafka_sink.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t lg_mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sink_log(void *opaque, int level, const char *msg) {
+    (void)opaque;
+    lg_log(level <= 3   ? LG_LOG_ERROR
+           : level == 4 ? LG_LOG_WARN
+           : level <= 6 ? LG_LOG_INFO
+                        : LG_LOG_DEBUG,
+           "sinks/kafka", "%s", msg);
+}
+
+lg_sink *lg_stage_open_sink(const lg_config *c, const char *bootstrap, bool json,
+                            const char *txn_id, char *errstr, size_t errstr_size) {
+    size_t n = c->rdkafka_keys.n;
+    const char **props = calloc(2 * n + 5, sizeof(*props));
+    if (!props) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        props[2 * i] = c->rdkafka_keys.v[i];
+        props[2 * i + 1] = c->rdkafka_vals.v[i];
+    }
+    char timeout[32];
+    if (txn_id) {
+        snprintf(timeout, sizeof timeout, "%lld", (long long)c->transaction_timeout_ms);
+        props[2 * n] = "transactional.id";
+        props[2 * n + 1] = txn_id;
+        props[2 * n + 2] = "transaction.timeout.ms";
+        props[2 * n + 3] = timeout;
+        n += 2;
+    }
+    lg_sink_kafka_opts ko = {.brokers = bootstrap,
+                             .props = props,
+                             .nprops = n,
+                             .topic = c->topics_derived,
+                             .deadletter_topic = c->topics_deadletter,
+                             .format = json ? LG_SINK_KAFKA_JSON : LG_SINK_KAFKA_AVRO,
+                             .log = sink_log};
+    lg_sink *s = lg_sink_kafka_new(&ko, errstr, errstr_size);
+    free(props);
+    if (!s || !txn_id)
+        return s;
+    rd_kafka_error_t *e = rd_kafka_init_transactions(lg_sink_kafka_handle(s), 60000);
+    if (e) {
+        snprintf(errstr, errstr_size, "init transactions (%s): %s", txn_id,
+                 rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        lg_sink_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, const char *group,
+                                   const char *const *topics, size_t ntopics,
+                                   void (*rb)(rd_kafka_t *, rd_kafka_resp_err_t,
+                                              rd_kafka_topic_partition_list_t *, void *),
+                                   void *opaque, char *errstr, size_t errstr_size) {
+    rd_kafka_conf_t *conf = lg_kafka_client_conf(c, bootstrap, errstr, errstr_size);
+    if (!conf)
+        return NULL;
+    if (rd_kafka_conf_set(conf, "group.id", group, errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||
+        rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_opaque(conf, opaque);
+    if (rb)
+        rd_kafka_conf_set_rebalance_cb(conf, rb);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new((int)ntopics);
+    for (size_t i = 0; i < ntopics; i++)
+        rd_kafka_topic_partition_list_add(subs, topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (err) {
+        snprintf(errstr, errstr_size, "subscribe: %s", rd_kafka_err2str(err));
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    return rk;
+}
+
+void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_message_t *m) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(batch, topic, m->partition);
+    if (!tp)
+        tp = rd_kafka_topic_partition_list_add(batch, topic, m->partition);
+    tp->offset = m->offset + 1;
+}

@@ -1,0 +1,43 @@
+/*
+ * processor/kafka/stage.h - pieces shared by the Kafka stages of `lineaged
+ * run`: the output sink (derived events and dead letters, optionally
+ * transactional), consumers with manual offsets, and a batch's offsets.
+ *
+ * Ownership: constructors return objects the caller owns; configs and
+ * strings passed in are borrowed for the call.
+ */
+#ifndef LG_PROCESSOR_KAFKA_STAGE_H
+#define LG_PROCESSOR_KAFKA_STAGE_H
+
+#include "processor/config.h"
+#include "sinks/sink.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Monotonic milliseconds. */
+int64_t lg_mono_ms(void);
+
+/** The Kafka output sink: derived events to topics.derived (Avro, or JSON
+ *  when json), dead letters to topics.deadletter, rdkafka.* passed through.
+ *  With txn_id non-NULL the producer is transactional with that id and
+ *  transaction.timeout, and its transactions are initialised (fencing any
+ *  previous producer with that id). NULL with errstr on error. */
+lg_sink *lg_stage_open_sink(const lg_config *c, const char *bootstrap, bool json,
+                            const char *txn_id, char *errstr, size_t errstr_size);
+
+/** A consumer in group `group` subscribed to topics, manual offsets, reading
+ *  only committed transactional data, with the rebalance callback rb (or
+ *  none) and opaque. NULL with errstr on error. */
+rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, const char *group,
+                                   const char *const *topics, size_t ntopics,
+                                   void (*rb)(rd_kafka_t *, rd_kafka_resp_err_t,
+                                              rd_kafka_topic_partition_list_t *, void *),
+                                   void *opaque, char *errstr, size_t errstr_size);
+
+/** Records that message m was consumed: the batch's next offset for its
+ *  partition becomes m->offset + 1. */
+void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_message_t *m);
+
+#endif
