@@ -52,13 +52,8 @@ test-asan: deps ## ASan+UBSan build + ctest (unit, component, cli)
 test-fuzz: deps ## libFuzzer build + each fuzz_* target for FUZZ_TIME seconds
 	@$(TEST_ENV) tests/run-tests.sh fuzz
 
-bench: build ## benchmarks (tests/bench/run.sh)
-	@if [ -f tests/bench/run.sh ]; then \
-		LG_BIN="$(abspath $(BUILD_DIR))/lineaged" LG_SAMPLES_DIR="$(SAMPLES)" \
-			bash tests/bench/run.sh; \
-	else \
-		echo "bench: tests/bench/run.sh does not exist yet"; \
-	fi
+bench: deps ## benchmarks in ./build-bench, table + results.json (BENCH_ARGS=--quick: ~2 min)
+	@JOBS="$(JOBS)" BENCH_BUILD_DIR=build-bench bash tests/bench/run.sh $(BENCH_ARGS)
 
 deploy-conf: build ## regenerate deploy/lineaged.conf (lineaged config --example)
 	./$(BUILD_DIR)/lineaged config --example > deploy/lineaged.conf
