@@ -36,15 +36,15 @@ the real registry does (409 when incompatible).
 import argparse
 import base64
 import json
-import re
 import ssl
-import sys
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
+
+from loopback import serve
 
 LEVELS = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
           "FULL_TRANSITIVE")
@@ -301,21 +301,14 @@ def main():
     ap.add_argument("--tls-key")
     ap.add_argument("--tls-client-ca")
     a = ap.parse_args()
-    reg = Registry(a.compat)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(reg, a.user_info, a.fail_first))
-    srv.daemon_threads = True
+    ctx = None
     if a.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.tls_cert, a.tls_key)
         if a.tls_client_ca:
             ctx.verify_mode = ssl.CERT_REQUIRED
             ctx.load_verify_locations(a.tls_client_ca)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    print("PORT %d" % srv.server_address[1], flush=True)
-    # Stop when the parent closes our stdin (or dies): no stray servers.
-    sys.stdin.read()
-    srv.shutdown()
+    serve(make_handler(Registry(a.compat), a.user_info, a.fail_first), ctx)
 
 
 if __name__ == "__main__":

@@ -31,11 +31,12 @@ hex(HMAC-SHA256(secret, "<t>." + raw body)), compared in constant time;
 import hashlib
 import hmac
 import json
-import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import serve
 
 TOLERANCE_S = 300
 
@@ -145,13 +146,7 @@ def make_handler(st):
 
 
 def main():
-    st = State()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(st))
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    print("PORT %d" % srv.server_address[1], flush=True)
-    sys.stdin.read()
-    srv.shutdown()
+    serve(make_handler(State()))
 
 
 if __name__ == "__main__":
