@@ -206,6 +206,20 @@ static const lg_conf_prop props[] = {
      "dead-lettered.",
      OFF(revoke_max_retries)},
     /* --- end sinks --- */
+    {"api.listen", LG_CT_STRING, "127.0.0.1:8080", 0, 0, NULL,
+     "Address of the HTTP API and the lineage map (HOST:PORT or [V6]:PORT; port 0 = any free "
+     "port). Empty: no API. Any address but loopback needs api.token or api.token.file.",
+     OFF(api_listen)},
+    {"api.token", LG_CT_STRING, "", 0, 0, NULL,
+     "Bearer token every API request (but /healthz, /readyz and the map's static files) must "
+     "carry as `Authorization: Bearer TOKEN`. Prefer api.token.file.",
+     OFF(api_token)},
+    {"api.token.file", LG_CT_PATH, "", 0, 0, NULL,
+     "File whose first line is the API bearer token (overrides api.token).", OFF(api_token_file)},
+    {"api.refresh", LG_CT_DURATION, "1s", 10, 3600000, NULL,
+     "The API catches up with the daemon's latest commits at most this often. Accepts ms, s, "
+     "m, h.",
+     OFF(api_refresh_ms)},
     {"cache.mb", LG_CT_INT, "64", 1, 1048576, NULL, "RocksDB block cache size in MiB.",
      OFF(cache_mb)},
     {"log.level", LG_CT_STRING, "info", 0, 0, "error|warn|info|debug",

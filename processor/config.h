@@ -85,6 +85,11 @@ typedef struct lg_config {
     char *revoke_secret_file;
     int64_t revoke_timeout_ms;
     int64_t revoke_max_retries;
+    /* the HTTP API and the lineage map (processor/api) */
+    char *api_listen; /* "" = no API */
+    char *api_token;  /* "" = none (loopback only) */
+    char *api_token_file;
+    int64_t api_refresh_ms;
     /* rdkafka.* passthrough: rdkafka_keys.v[i] (prefix removed) = vals.v[i] */
     lg_strlist rdkafka_keys;
     lg_strlist rdkafka_vals;

@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 I/O / state / Kafka error, 2 usage error.
  * Signals (SIGINT, SIGTERM) only clear the run flag.
  */
+#include "processor/cli_query.h"
 #include "processor/config.h"
 #include "processor/kafka/run.h"
 #include "processor/replay.h"
@@ -41,6 +42,8 @@ static const char main_usage[] =
     "  replay   process event files (or stdin) and print derived events\n"
     "  run      the daemon: consume Kafka topics, publish derived events\n"
     "  config   list configuration keys, generate docs or an example file\n"
+    "  query    ask the lineage: owner, owns, offboard, orphans, review, node, search\n"
+    "  serve    the HTTP API and the lineage map over a state directory\n"
     "\n"
     "`lineaged <command> --help` describes a command.\n";
 
@@ -333,5 +336,9 @@ int main(int argc, char **argv) {
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "config"))
         return cmd_config(argc - 1, argv + 1);
+    if (!strcmp(cmd, "query"))
+        return lg_cli_query(argc - 1, argv + 1, load_config);
+    if (!strcmp(cmd, "serve"))
+        return lg_cli_serve(argc - 1, argv + 1, load_config, &running);
     return usage_error(main_usage, "unknown command \"%s\"", cmd);
 }

@@ -1372,6 +1372,7 @@ int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result *
     /* down: breadth first to the asked depth */
     const char *person = root->kind == LG_NODE_HUMAN ? c.r->subject : NULL;
     strvec level = {0}, next = {0};
+    strset explored = {0};
     if (strvec_push(&level, c.r->subject) < 0)
         c.oom = true;
     for (int d = 0; d < c.depth && level.n && !c.oom && !c.r->truncated; d++) {
@@ -1379,6 +1380,8 @@ int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result *
         for (size_t qi = 0; qi < level.n && !c.oom && !c.r->truncated; qi++) {
             const char *from = level.v[qi];
             const lg_node *fn = get_node(&c, from);
+            if (strset_add(&explored, from) < 0)
+                c.oom = true;
             kids k;
             if (children(&c, from, fn && fn->kind == LG_NODE_HUMAN, &k) < 0) {
                 kids_free(&k);
@@ -1394,11 +1397,14 @@ int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result *
                 lg_attribution a;
                 lg_graph_attribute(g, n, c.t, &a);
                 bool lineage = a.n && strcmp(a.chain[1], from) == 0;
-                /* below a person: only what the person owns */
-                if (person && (!a.owner_id || strcmp(a.owner_id, person) != 0))
-                    continue;
-                if (person && !lineage)
-                    continue; /* reached again through its own owner's tree */
+                bool owned = person && a.owner_id && strcmp(a.owner_id, person) == 0;
+                /* below a person: what the person owns, in its attribution
+                 * tree, and what depends on it but belongs to someone else
+                 * (shown, not followed) */
+                if (owned && !lineage)
+                    continue; /* it hangs under its own parent in the tree */
+                if (person && !owned && (!fn || fn->kind == LG_NODE_HUMAN))
+                    continue; /* an old tag or alias: no longer the person's */
                 if (c.r->nitems >= c.max_items) {
                     c.r->truncated = true;
                     break;
@@ -1407,13 +1413,13 @@ int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result *
                 lg_q_item *ni = push_item(&c);
                 if (!ni)
                     break;
-                fill(&c, ni, n, person ? "owned" : "dependant", &a);
+                fill(&c, ni, n, owned ? "owned" : "dependant", &a);
                 ni->ndependants = nchildren(&c, n);
                 ni->via = pdup(&c, from);
                 ni->depth = d + 1;
                 push_edge(&c, from, id, lineage ? lg_basis_name(a.basis[0]) : k.types.v[i],
                           lineage ? a.evidence[0] : n->created_evt, lineage);
-                if (strvec_push(&next, ni->id) < 0)
+                if ((!person || owned) && strvec_push(&next, ni->id) < 0)
                     c.oom = true;
             }
             kids_free(&k);
@@ -1432,6 +1438,9 @@ int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result *
             }
         }
     }
+    for (size_t i = 0; i < c.r->nitems; i++)
+        c.r->items[i].complete = strset_has(&explored, c.r->items[i].id);
+    strset_free(&explored);
     free(level.v);
     free(next.v);
     strset_free(&seen);

@@ -98,6 +98,8 @@ typedef struct lg_q_item {
     /* offboarding */
     lg_q_action action;
     const char *reason; /* one sentence for people */
+    bool complete;      /* lg_q_graph: everything directly below it is in
+                           the result (it was expanded) */
     size_t ndependants; /* active identities below it (credentials, sessions,
                            created identities, agents running as it) */
 } lg_q_item;
@@ -212,7 +214,11 @@ int lg_q_node(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **
 /** A subgraph for the map: the node (items[0], role "subject"), its
  *  attribution chain up to the owner ("chain"), and what is below it down to
  *  o->depth levels ("owned" for a person's attribution tree, "dependant"
- *  for the links of other nodes), with edges. Bounded by max_items. */
+ *  for the links of other nodes, and below a person what depends on the
+ *  person's identities but belongs to someone else, not followed further),
+ *  with edges; ndependants is each node's number of direct links below it
+ *  and complete says whether they are all in the result. Bounded by
+ *  max_items. */
 int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size);
 

@@ -153,6 +153,7 @@ static void j_item(jw *w, const lg_q_item *it, bool full) {
     KB(w, "last_used_later", it->last_used_later);
     KS(w, "last_action", it->last_action);
     KI(w, "dependants", (int64_t)it->ndependants);
+    KB(w, "complete", it->complete);
     if (it->action != LG_Q_NO_ACTION) {
         KS(w, "action", lg_q_action_name(it->action));
         KS(w, "reason", it->reason);

@@ -15,10 +15,9 @@
 
 #include "processor/api/reader.h"
 #include "processor/api/render.h"
-#include "processor/config.h"
 #include "processor/json/json.h"
-#include "processor/replay.h"
 #include "state/query.h"
+#include "tests/tools/demo_state.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -40,38 +39,8 @@ static int demo_setup(void **state) {
     (void)state;
     char err[512];
     demo_dir = tu_tmpdir("lg-query-demo");
-    lg_config *cfg = lg_config_new();
-    FILE *devnull = fopen("/dev/null", "w");
-    if (!demo_dir || !cfg || !devnull)
+    if (!demo_dir || demo_state_build(demo_dir, NULL) != 0)
         return -1;
-    static const char *const files[][2] = {{"okta", "okta"},
-                                           {"github", "github"},
-                                           {"cloudtrail", "cloudtrail"},
-                                           {"bedrock", "bedrock"}};
-    char paths[4][1024];
-    lg_replay_input in[4];
-    for (int i = 0; i < 4; i++) {
-        snprintf(paths[i], sizeof paths[i], "%s/deploy/demo/%s.jsonl", LG_SOURCE_DIR, files[i][1]);
-        in[i].src = lg_source_from_name(files[i][0]);
-        in[i].path = paths[i];
-    }
-    volatile sig_atomic_t running = 1;
-    char dl[1100];
-    snprintf(dl, sizeof dl, "%s/deadletter.jsonl", demo_dir);
-    lg_replay_opts ro = {.config = cfg,
-                         .state_dir = demo_dir,
-                         .deadletter_path = dl,
-                         .inputs = in,
-                         .ninputs = 4,
-                         .out = devnull,
-                         .running = &running};
-    int rc = lg_replay_run(&ro, err, sizeof err);
-    fclose(devnull);
-    lg_config_destroy(cfg);
-    if (rc != 0) {
-        fprintf(stderr, "replay: %s\n", err);
-        return -1;
-    }
     demo = lg_state_reader_open(demo_dir, 0, err, sizeof err);
     if (!demo)
         fprintf(stderr, "reader: %s\n", err);
