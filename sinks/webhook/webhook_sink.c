@@ -242,13 +242,22 @@ static void build_headers(const lg_webhook_endpoint *e, const call *c, int attem
     hdr[n] = NULL;
 }
 
+/* "HTTP 503" or the transport error, for logs. */
+static const char *answer(const lg_http_response *r, char *buf, size_t size) {
+    if (r->status)
+        snprintf(buf, size, "HTTP %ld", r->status);
+    else
+        snprintf(buf, size, "%s", r->error);
+    return buf;
+}
+
 /* Delivers one call: returns 0 when it is done (delivered, dead-lettered,
  * recorded) and may be deleted, 1 when the sink is stopping. */
 static int deliver(ep_state *ep, const call *c) {
     webhook_sink *w = ep->w;
     const lg_webhook_endpoint *e = &w->eps.v[ep->index];
     lg_http_response resp = {0};
-    char store[6][160];
+    char store[6][160], why[300];
     const char **hdr = calloc(e->nheaders + 8, sizeof(*hdr));
     int rc = 1;
     if (!hdr)
@@ -296,9 +305,8 @@ static int deliver(ep_state *ep, const call *c) {
         if (ep->audit_fd >= 0)
             record(ep, ep->audit_fd, "audit", c, &o);
         atomic_fetch_add(&w->deadlettered, 1);
-        wh_log(w, 3, "endpoint %s: %s %s dead-lettered after %d attempt(s): %s%ld %s", e->name,
-               c->type, c->event_id, attempt, resp.status ? "HTTP " : "", resp.status,
-               resp.status ? "" : resp.error);
+        wh_log(w, 3, "endpoint %s: %s %s dead-lettered after %d attempt(s): %s", e->name, c->type,
+               c->event_id, attempt, answer(&resp, why, sizeof(why)));
         rc = 0;
         break;
     }

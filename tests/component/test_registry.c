@@ -24,8 +24,10 @@
 
 #include <cmocka.h>
 
+#include "processor/config.h"
 #include "sinks/avro/avro_encode.h"
 #include "sinks/kafka/kafka_sink.h"
+#include "sinks/outputs/outputs.h"
 #include "sinks/registry/registry.h"
 #include "tests/testutil.h"
 #include "tests/tools/derived_fixture.h"
@@ -36,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *python;
 static char *tmp;
@@ -467,6 +470,77 @@ static void test_kafka_framing_decodes(void **state) {
     ps_stop(&s);
 }
 
+/* ---- the whole output side from a configuration ---- */
+
+static void set(lg_config *c, const char *k, const char *v) {
+    char err[256];
+    if (lg_config_set(c, k, v, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+}
+
+static void test_outputs_from_config(void **state) {
+    (void)state;
+    require_python();
+    static const char *const args[] = {"--user-info", "u:p", NULL};
+    ps_server s;
+    mock m;
+    char err[1024], url[64], path[1100], st_dir[1024];
+    start_registry(&s, args);
+    mock_start(&m);
+    snprintf(st_dir, sizeof(st_dir), "%s/outputs", tmp);
+    tu_rmtree(st_dir);
+    assert_int_equal(mkdir(st_dir, 0700), 0);
+    /* one webhook endpoint nobody listens on: flush is still OK once the
+     * calls are in the outbox */
+    snprintf(path, sizeof(path), "%s/hooks.conf", st_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[nobody]\nurl = http://127.0.0.1:9/\nbackoff.initial = 10s\n", f);
+    fclose(f);
+
+    lg_config *c = lg_config_new();
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", s.port);
+    set(c, "kafka.brokers", rd_kafka_mock_cluster_bootstraps(m.mc));
+    set(c, "topics.derived", "lineage.derived");
+    set(c, "registry.url", url);
+    set(c, "registry.basic.auth.user.info", "u:p");
+    set(c, "webhook.endpoints.file", path);
+    set(c, "rdkafka.linger.ms", "5");
+    lg_outputs_opts o = {.config = c, .state_dir = st_dir};
+    lg_sink *out = lg_outputs_new(&o, err, sizeof(err));
+    if (!out)
+        fail_msg("outputs: %s", err);
+    lg_sink *kafka = lg_outputs_primary(out);
+    assert_ptr_not_equal(kafka, out);
+    assert_non_null(lg_sink_kafka_handle(kafka));
+    assert_true(lg_sink_kafka_schema_id(kafka, LG_DERIVED_ORPHAN_NEW) > 0);
+    for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++) {
+        lg_derived ev;
+        df_sample(&ev, (lg_derived_type)t);
+        assert_int_equal(lg_sink_emit(out, &ev, err, sizeof(err)), LG_SINK_OK);
+    }
+    assert_int_equal(lg_sink_flush(out, 10000, err, sizeof(err)), LG_SINK_OK);
+    lg_sink_kafka_stats ks;
+    assert_int_equal(lg_sink_kafka_get_stats(kafka, &ks), 0);
+    assert_int_equal(ks.sent, LG_DERIVED_TYPE_COUNT);
+    lg_sink_destroy(out);
+    snprintf(path, sizeof(path), "%s/webhook-outbox/CURRENT", st_dir);
+    assert_int_equal(access(path, F_OK), 0);
+
+    /* a registry that stays unreachable: start-up fails within
+     * registry.timeout, saying why */
+    ps_stop(&s);
+    set(c, "registry.timeout", "800ms");
+    set(c, "webhook.endpoints.file", "");
+    int64_t t0 = tu_now_ms();
+    assert_null(lg_outputs_new(&o, err, sizeof(err)));
+    printf("# %s\n", err);
+    assert_true(tu_now_ms() - t0 < 5000);
+    assert_non_null(strstr(err, "gave up after 800 ms"));
+    lg_config_destroy(c);
+    mock_stop(&m);
+}
+
 /* ---- TLS ---- */
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -550,6 +624,7 @@ int main(void) {
         cmocka_unit_test(test_register_lookup_evolution),
         cmocka_unit_test(test_unreachable_and_retries),
         cmocka_unit_test(test_kafka_framing_decodes),
+        cmocka_unit_test(test_outputs_from_config),
         cmocka_unit_test(test_tls),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
