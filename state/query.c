@@ -320,8 +320,12 @@ int lg_q_parse_time(const char *s, int64_t *out) {
 
 /* ---- evaluating one node ---- */
 
+/* Known to exist at t: created by then, or (creation unknown) not first
+ * seen acting after t. */
 static bool exists_at(const lg_node *n, int64_t t) {
-    return n->created_ms == LG_TIME_NONE || n->created_ms <= t;
+    if (n->created_ms != LG_TIME_NONE)
+        return n->created_ms <= t;
+    return n->first_used_ms == LG_TIME_NONE || n->first_used_ms <= t;
 }
 
 static lg_q_status status_at(const qctx *c, const lg_node *n, int64_t *since, const char **evt) {

@@ -38,6 +38,7 @@ fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lg-cli-map.XXXXXX")
 SERVER=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     if [ -n "$SERVER" ]; then
         kill "$SERVER" 2>/dev/null
