@@ -111,6 +111,12 @@ static const lg_conf_prop props[] = {
      "Kafka transaction timeout: how long an open transaction of a crashed instance can "
      "hold back read_committed consumers.",
      OFF(transaction_timeout_ms)},
+    {"detect.ownerless.hold", LG_CT_DURATION, "30s", 0, 86400000, NULL,
+     "How long (processing time) a privileged key must stay without a human owner before "
+     "`privileged_key.ownerless` is announced. CloudTrail exports are unsorted: a key and "
+     "its policy can arrive before the CreateUser that names the owner. 0: at once. "
+     "`replay` announces what is still held at the end of its input; `run --demo` uses 2 s.",
+     OFF(ownerless_hold_ms)},
     {"batch.max.messages", LG_CT_INT, "10000", 1, 10000000, NULL,
      "A batch is committed (state, derived events, input positions) after this many "
      "input messages.",
@@ -666,6 +672,7 @@ int lg_config_engine_opts(const lg_config *c, lg_engine_opts *out, lg_pairs *own
     out->naliases = aliases->n;
     out->cache_mb = (size_t)c->cache_mb;
     out->sink_flush_timeout_ms = (int)c->sink_flush_timeout_ms;
+    out->ownerless_hold_ms = c->ownerless_hold_ms;
     return 0;
 }
 

@@ -56,6 +56,7 @@ typedef struct lg_config {
     int64_t topics_replication_factor;
     char *tenants_file;
     int64_t transaction_timeout_ms;
+    int64_t ownerless_hold_ms;
     int64_t batch_max_messages;
     int64_t batch_max_ms;
     int64_t sink_flush_timeout_ms;

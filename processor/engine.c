@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct lg_engine {
     lg_engine_opts opts;
@@ -17,6 +18,7 @@ struct lg_engine {
     lg_engine_stats stats;
     size_t pending;
     bool prepared;
+    bool flush_held;
     /* per-process() call context for the parser callbacks */
     const lg_origin *origin;
     lg_source cur_src;
@@ -65,6 +67,7 @@ lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errst
         snprintf(errstr, errstr_size, "engine: out of memory");
         goto fail;
     }
+    lg_detect_set_hold(e->detect, opts->ownerless_hold_ms);
     /* configured mappings are state like any other: applied in a batch of
      * their own, and re-applying them is idempotent */
     if (apply_config(e, errstr, errstr_size) < 0 ||
@@ -171,7 +174,12 @@ static int emit_derived(void *opaque, const lg_derived *ev) {
 int lg_engine_prepare(lg_engine *e, char *errstr, size_t errstr_size) {
     if (e->prepared)
         return 0;
-    if (lg_detect_run(e->detect, emit_derived, e, errstr, errstr_size) < 0)
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    bool flush = e->flush_held;
+    e->flush_held = false;
+    if (lg_detect_run(e->detect, now, flush, emit_derived, e, errstr, errstr_size) < 0)
         goto fail;
     lg_sink_result r =
         lg_sink_flush(e->opts.out, e->opts.sink_flush_timeout_ms, errstr, errstr_size);
@@ -184,6 +192,14 @@ int lg_engine_prepare(lg_engine *e, char *errstr, size_t errstr_size) {
 fail:
     lg_engine_abort(e);
     return -1;
+}
+
+void lg_engine_flush_held(lg_engine *e) {
+    e->flush_held = true;
+}
+
+int64_t lg_engine_next_due(const lg_engine *e) {
+    return lg_detect_next_due(e->detect);
 }
 
 int lg_engine_changes(lg_engine *e,

@@ -44,6 +44,7 @@ typedef struct lg_engine_opts {
     size_t cache_mb;           /* RocksDB block cache, MiB (0 = default 64) */
     int sink_flush_timeout_ms; /* 0 = default 30000 */
     bool changelog;            /* capture state changes for lg_engine_changes() */
+    int64_t ownerless_hold_ms; /* privileged_key.ownerless hold (detect.h); 0 = none */
 } lg_engine_opts;
 
 /** Where a message came from, for the dead-letter output. Borrowed. */
@@ -94,6 +95,15 @@ int lg_engine_changes(lg_engine *e,
                       int (*cb)(void *opaque, int cf, const char *key, size_t klen, const char *val,
                                 size_t vlen),
                       void *opaque);
+
+/** Makes the next prepare/commit announce every held-back candidate,
+ *  whatever its age (the end of a replay's input). */
+void lg_engine_flush_held(lg_engine *e);
+
+/** Wall-clock ms at which the earliest held-back candidate is due (the
+ *  driver should then commit, even with no input), or 0 if none. Known
+ *  after the first commit. */
+int64_t lg_engine_next_due(const lg_engine *e);
 
 /** Restoration from a changelog: puts one record into the pending batch;
  *  commit it with lg_engine_commit (positions = changelog offsets). */

@@ -183,6 +183,13 @@ int lg_replay_run(const lg_replay_opts *o, char *errstr, size_t errstr_size) {
         if (replay_input(&r, &o->inputs[i], errstr, errstr_size) != 0)
             goto cleanup;
     }
+    if (*o->running) {
+        /* the end of the input: nothing more can name an owner, so the
+         * held-back privileged_key.ownerless candidates are announced */
+        lg_engine_flush_held(r.engine);
+        if (lg_engine_commit(r.engine, NULL, 0, errstr, errstr_size) != 0)
+            goto cleanup;
+    }
     if (!*o->running) {
         snprintf(errstr, errstr_size, "interrupted by a signal (committed batches are kept)");
         print_summary(lg_engine_get_stats(r.engine), now_s() - t0, true);

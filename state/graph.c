@@ -79,14 +79,19 @@ static void set_err(char *errstr, size_t n, const char *what, char *rerr) {
 /* Every state write of a batch goes through here (captured for the
  * changelog when enabled). */
 static void batch_put(lg_graph *g, int cf, const char *k, size_t kn, const char *v, size_t vn) {
-    rocksdb_writebatch_wi_put_cf(g->wb, g->cf[cf], k, kn, v, vn);
+    if (v)
+        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[cf], k, kn, v, vn);
+    else
+        rocksdb_writebatch_wi_delete_cf(g->wb, g->cf[cf], k, kn);
     if (g->capture && cf != CF_DEFAULT) {
+        /* [cf][klen][key][vlen + 1 or 0 for a delete][val] */
         unsigned char c = (unsigned char)cf;
         lg_wbuf_bytes(&g->changes, &c, 1);
         lg_wbuf_u64(&g->changes, kn);
         lg_wbuf_bytes(&g->changes, k, kn);
-        lg_wbuf_u64(&g->changes, vn);
-        lg_wbuf_bytes(&g->changes, v, vn);
+        lg_wbuf_u64(&g->changes, v ? vn + 1 : 0);
+        if (v)
+            lg_wbuf_bytes(&g->changes, v, vn);
     }
 }
 
@@ -315,6 +320,47 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
     rocksdb_iter_destroy(it); /* also destroys base */
     free(prefix);
     return rc;
+}
+
+/* ---- held-back candidates: links from a reserved id ---- */
+#define PENDING_ID "\x01pending"
+#define PENDING_LINK 'W'
+
+static int pending_key(const char *subject, char **k, size_t *kn) {
+    size_t pn = sizeof PENDING_ID - 1, sn = strlen(subject);
+    *kn = pn + 2 + sn;
+    if (!(*k = malloc(*kn)))
+        return -1;
+    memcpy(*k, PENDING_ID, pn);
+    (*k)[pn] = '\0';
+    (*k)[pn + 1] = PENDING_LINK;
+    memcpy(*k + pn + 2, subject, sn);
+    return 0;
+}
+
+int lg_graph_pending_add(lg_graph *g, const char *subject) {
+    char *k;
+    size_t kn;
+    if (pending_key(subject, &k, &kn) < 0)
+        return -1;
+    batch_put(g, CF_LINKS, k, kn, "", 0);
+    free(k);
+    return 0;
+}
+
+int lg_graph_pending_remove(lg_graph *g, const char *subject) {
+    char *k;
+    size_t kn;
+    if (pending_key(subject, &k, &kn) < 0)
+        return -1;
+    batch_put(g, CF_LINKS, k, kn, NULL, 0);
+    free(k);
+    return 0;
+}
+
+int lg_graph_pending_foreach(lg_graph *g, int (*cb)(void *opaque, const char *subject, char link),
+                             void *opaque) {
+    return lg_graph_links(g, PENDING_ID, PENDING_LINK, cb, opaque);
 }
 
 /* ---- open / close ---- */
@@ -940,10 +986,14 @@ int lg_graph_changes(lg_graph *g,
         const char *k = (const char *)r.p + r.off;
         r.off += kn;
         size_t vn = (size_t)lg_rbuf_u64(&r);
-        if (r.err || vn > r.n - r.off)
-            return -1;
-        const char *v = (const char *)r.p + r.off;
-        r.off += vn;
+        const char *v = NULL;
+        if (vn) {
+            vn -= 1;
+            if (r.err || vn > r.n - r.off)
+                return -1;
+            v = (const char *)r.p + r.off;
+            r.off += vn;
+        }
         int rc = cb(opaque, cf, k, kn, v, vn);
         if (rc)
             return rc;
@@ -955,7 +1005,10 @@ int lg_graph_restore_put(lg_graph *g, int cf, const char *key, size_t klen, cons
                          size_t vlen) {
     if (cf <= CF_DEFAULT || cf >= CF_COUNT || g->read_only)
         return -1;
-    rocksdb_writebatch_wi_put_cf(g->wb, g->cf[cf], key, klen, val, vlen);
+    if (val)
+        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[cf], key, klen, val, vlen);
+    else
+        rocksdb_writebatch_wi_delete_cf(g->wb, g->cf[cf], key, klen);
     g->restored = true;
     return 0;
 }

@@ -164,16 +164,26 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
 int lg_graph_prepare(lg_graph *g, char *errstr, size_t errstr_size);
 
 /** With opts.changelog: calls cb once per state change of the prepared
- *  batch (column family, key, value; positions in LG_CF_META are not
- *  included), in write order. Returns 0, or cb's non-zero value. */
+ *  batch (column family, key, value; val NULL means the key was deleted;
+ *  positions in LG_CF_META are not included), in write order. Returns 0, or
+ *  cb's non-zero value. */
 int lg_graph_changes(lg_graph *g,
                      int (*cb)(void *opaque, int cf, const char *key, size_t klen, const char *val,
                                size_t vlen),
                      void *opaque);
 
+/** The set of privileged_key.ownerless candidates held back (see
+ *  processor/detectors/detect.h), kept in the links column family under a
+ *  reserved key so that it is part of the changelog. */
+int lg_graph_pending_add(lg_graph *g, const char *subject);
+int lg_graph_pending_remove(lg_graph *g, const char *subject);
+/** Calls cb for each held-back subject id (sees the pending batch). */
+int lg_graph_pending_foreach(lg_graph *g, int (*cb)(void *opaque, const char *subject, char link),
+                             void *opaque);
+
 /** Restoration: puts one changelog record straight into the pending batch
- *  (not captured again). The node cache is dropped at the next commit.
- *  Returns 0 or -1 (bad column family). */
+ *  (not captured again); val NULL deletes the key. The node cache is dropped
+ *  at the next commit. Returns 0 or -1 (bad column family). */
 int lg_graph_restore_put(lg_graph *g, int cf, const char *key, size_t klen, const char *val,
                          size_t vlen);
 

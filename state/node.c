@@ -255,6 +255,7 @@ int lg_node_encode(const lg_node *n, lg_wbuf *w) {
     lg_wbuf_str(w, n->last_action);
     enc_list(w, n->agents, n->nagents);
     enc_list(w, n->announced, n->nannounced);
+    lg_wbuf_i64(w, n->pending_since);
     return w->oom ? -1 : 0;
 }
 
@@ -292,7 +293,8 @@ static int dec_list(lg_rbuf *r, char ***l, uint32_t *n) {
 
 lg_node *lg_node_decode(const char *id, size_t idlen, const void *buf, size_t len) {
     lg_rbuf r = {buf, len, 0, false};
-    if (lg_rbuf_u64(&r) != LG_NODE_FORMAT_VERSION)
+    uint64_t version = lg_rbuf_u64(&r);
+    if (version < 1 || version > LG_NODE_FORMAT_VERSION)
         return NULL;
     lg_node *n = lg_node_new(id, idlen, (lg_node_kind)lg_rbuf_u64(&r));
     if (!n)
@@ -325,6 +327,8 @@ lg_node *lg_node_decode(const char *id, size_t idlen, const void *buf, size_t le
     n->last_action = lg_rbuf_str(&r);
     if (dec_list(&r, &n->agents, &n->nagents) || dec_list(&r, &n->announced, &n->nannounced))
         goto fail;
+    if (version >= 2)
+        n->pending_since = lg_rbuf_i64(&r);
     if (r.err)
         goto fail;
     return n;

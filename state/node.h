@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LG_NODE_FORMAT_VERSION 1
+#define LG_NODE_FORMAT_VERSION 2 /* 1 is still read: it lacks pending_since */
 #define LG_TIME_NONE INT64_MIN
 
 typedef struct lg_sitem {
@@ -74,6 +74,9 @@ typedef struct lg_node {
     /* roles: agents bound to this role */
     char **agents;
     uint32_t nagents;
+    /* a privileged_key.ownerless candidate held back since this processing
+     * time (wall ms), or 0: see processor/detectors/detect.h */
+    int64_t pending_since;
     /* derived event ids already announced for this subject */
     char **announced;
     uint32_t nannounced;

@@ -98,7 +98,8 @@ static int strvec_push(strvec *l, const char *s) {
 /* ---- query context ---- */
 
 typedef struct qctx {
-    lg_graph *g;
+    const lg_q_graphs *gs;
+    lg_graph *g; /* the partition being read */
     lg_q_result *r;
     lg_arena *a;
     int64_t t;   /* as-of event time for the graph */
@@ -145,12 +146,18 @@ static void *pool_alloc(qctx *c, size_t n) {
     return (void *)u;
 }
 
-static int ctx_init(qctx *c, lg_graph *g, const lg_q_opts *o, char *errstr, size_t errstr_size) {
+static int ctx_init(qctx *c, const lg_q_graphs *gs, const lg_q_opts *o, char *errstr,
+                    size_t errstr_size) {
     lg_q_opts def = {0};
     if (!o)
         o = &def;
     memset(c, 0, sizeof *c);
-    c->g = g;
+    c->gs = gs;
+    c->g = gs->n ? gs->v[0] : NULL;
+    if (!c->g) {
+        snprintf(errstr, errstr_size, "query: no state to read");
+        return -1;
+    }
     c->r = calloc(1, sizeof *c->r);
     c->a = lg_arena_new(0);
     if (!c->r || !c->a) {
@@ -782,10 +789,10 @@ static void add_dependants(qctx *c, const char *root, strset *seen, size_t limit
     free(queue.v);
 }
 
-int lg_q_owner(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_owner(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *n = resolve(&c, input, &rc, errstr, errstr_size);
@@ -901,10 +908,10 @@ static const lg_node *resolve_person(qctx *c, const char *person, int *rc, char 
     return n;
 }
 
-int lg_q_owns(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_owns(const lg_q_graphs *gs, const char *person, const lg_q_opts *o, lg_q_result **out, char *errstr,
               size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *p = resolve_person(&c, person, &rc, errstr, errstr_size);
@@ -1074,10 +1081,10 @@ static void recommend(need_ctx *nc, lg_q_item *it) {
     it->reason = pfmt(c, "%s%s; exists for %s only (%s)%s", priv, use, nc->person, basis, deps);
 }
 
-int lg_q_offboard(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_result **out,
+int lg_q_offboard(const lg_q_graphs *gs, const char *person, const lg_q_opts *o, lg_q_result **out,
                   char *errstr, size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *p = resolve_person(&c, person, &rc, errstr, errstr_size);
@@ -1132,10 +1139,10 @@ static int scan(qctx *c, int mode, const char *q, strvec *ids, char *errstr, siz
     return rc ? -1 : 0;
 }
 
-int lg_q_orphans(lg_graph *g, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_orphans(const lg_q_graphs *gs, const lg_q_opts *o, lg_q_result **out, char *errstr,
                  size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
         return -1;
     strvec ids;
     int rc = scan(&c, SCAN_NHI, NULL, &ids, errstr, errstr_size);
@@ -1170,10 +1177,10 @@ static int cmp_review(const void *pa, const void *pb) {
     return d ? d : cmp_owned(pa, pb);
 }
 
-int lg_q_review(lg_graph *g, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_review(const lg_q_graphs *gs, const lg_q_opts *o, lg_q_result **out, char *errstr,
                 size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
         return -1;
     strvec ids;
     int rc = scan(&c, SCAN_NHI, NULL, &ids, errstr, errstr_size);
@@ -1215,10 +1222,10 @@ static int cmp_search(const void *pa, const void *pb) {
     return d ? d : cmp_owned(pa, pb);
 }
 
-int lg_q_search(lg_graph *g, const char *q, size_t limit, const lg_q_opts *o, lg_q_result **out,
+int lg_q_search(const lg_q_graphs *gs, const char *q, size_t limit, const lg_q_opts *o, lg_q_result **out,
                 char *errstr, size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
         return -1;
     if (!limit)
         limit = 50;
@@ -1304,10 +1311,10 @@ static void node_evidence(qctx *c, const lg_node *n) {
         push_evidence(c, pfmt(c, "agent %s runs as this role", n->agents[i]), LG_TIME_NONE, NULL);
 }
 
-int lg_q_node(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_node(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
               size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *n = resolve(&c, input, &rc, errstr, errstr_size);
@@ -1336,10 +1343,10 @@ static size_t nchildren(qctx *c, const lg_node *n) {
     return cnt;
 }
 
-int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_graph(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *root = resolve(&c, input, &rc, errstr, errstr_size);

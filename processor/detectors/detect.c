@@ -32,6 +32,8 @@ struct lg_detect {
     char **queue; /* BFS queue of descendants (borrowed from seen) */
     size_t nqueue, capqueue;
     int failed;
+    int64_t hold_ms, now_ms, next_due;
+    bool flush;
 };
 
 static uint64_t h64(const char *s, uint64_t seed) {
@@ -376,6 +378,48 @@ static void resolve_superseded(lg_detect *d, const lg_node *s, const begin_set *
     }
 }
 
+static bool announced(const lg_node *s, char tag, const char *id) {
+    char key[40];
+    ann_key(key, tag, id);
+    return lg_strlist_has(s->announced, s->nannounced, key);
+}
+
+/* Has the subject's ownerless candidate been held long enough? */
+static bool hold_over(const lg_detect *d, const lg_node *s) {
+    return d->hold_ms <= 0 || d->flush ||
+           (s->pending_since > 0 && d->now_ms - s->pending_since >= d->hold_ms);
+}
+
+/* Records whether the subject still has a held-back candidate. */
+static void set_held(lg_detect *d, const lg_node *s, bool held) {
+    if (held == (s->pending_since > 0)) {
+        if (held) {
+            int64_t due = s->pending_since + d->hold_ms;
+            if (!d->next_due || due < d->next_due)
+                d->next_due = due;
+        }
+        return;
+    }
+    lg_node *mut = lg_graph_get(d->g, s->id, strlen(s->id));
+    if (!mut) {
+        d->failed = 1;
+        return;
+    }
+    if (held) {
+        mut->pending_since = d->now_ms;
+        if (lg_graph_pending_add(d->g, s->id) < 0)
+            d->failed = 1;
+        int64_t due = d->now_ms + d->hold_ms;
+        if (!d->next_due || due < d->next_due)
+            d->next_due = due;
+    } else {
+        mut->pending_since = 0;
+        if (lg_graph_pending_remove(d->g, s->id) < 0)
+            d->failed = 1;
+    }
+    lg_graph_mark_dirty(d->g, mut);
+}
+
 typedef struct cond_state {
     bool on;
     char owner[320]; /* owner at begin ("" = none) */
@@ -392,6 +436,7 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
     size_t nt = collect_times(&r, &times);
     cond_state orphan = {0}, priv = {0};
     begin_set begins = {0};
+    bool held = false; /* an ownerless begin is held back */
     bool is_key = lg_node_kind_is_credential(s->kind);
     for (size_t i = 0; i < nt && !d->failed; i++) {
         int64_t t = times[i];
@@ -443,7 +488,7 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
         }
         /* privileged credential without a human owner */
         bool p_on = is_key && active && privileged && !a.owner_id;
-        if (priv.on && !p_on) {
+        if (priv.on && !p_on && announced(s, 'p', priv.begin_id)) {
             char id[33], tb[24];
             snprintf(tb, sizeof tb, "%" PRId64, t);
             lg_detect_event_id(
@@ -458,8 +503,9 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
                            : !privileged ? "no longer privileged"
                                          : "now has a human owner");
             }
-            priv.on = false;
         }
+        if (priv.on && !p_on)
+            priv.on = false;
         if (p_on && !priv.on) {
             char tb[24];
             snprintf(tb, sizeof tb, "%" PRId64, t);
@@ -467,8 +513,14 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
                                (const char *[]){"privileged_key.ownerless", s->id, tb, NULL});
             priv.on = true;
             priv.begin = t;
-            pending *p = new_event(d, LG_DERIVED_PRIV_OWNERLESS, s, t, &a, priv.begin_id, 'p',
-                                   priv.begin_id);
+            pending *p = NULL;
+            if (!announced(s, 'p', priv.begin_id)) {
+                if (hold_over(d, s))
+                    p = new_event(d, LG_DERIVED_PRIV_OWNERLESS, s, t, &a, priv.begin_id, 'p',
+                                  priv.begin_id);
+                else
+                    held = true;
+            }
             keep_begin(&begins, 'p', priv.begin_id);
             if (p) {
                 p->ev.privileged = true;
@@ -482,6 +534,7 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
     if (s->nannounced && nt)
         resolve_superseded(d, s, &begins, times[nt - 1]);
     free(times);
+    set_held(d, s, held);
 }
 
 /* A use at time t by subject s: used after departure / agent acting. */
@@ -548,8 +601,24 @@ static int cmp_pending(const void *a, const void *b) {
     return strcmp(x->ev.event_id, y->ev.event_id);
 }
 
-int lg_detect_run(lg_detect *d, lg_emit_fn emit, void *opaque, char *errstr, size_t errstr_size) {
+void lg_detect_set_hold(lg_detect *d, int64_t hold_ms) {
+    d->hold_ms = hold_ms;
+}
+
+int64_t lg_detect_next_due(const lg_detect *d) {
+    return d->next_due;
+}
+
+static int enqueue_pending(void *opaque, const char *subject, char link) {
+    return enqueue(opaque, subject, link);
+}
+
+int lg_detect_run(lg_detect *d, int64_t now_ms, bool flush, lg_emit_fn emit, void *opaque,
+                  char *errstr, size_t errstr_size) {
     d->failed = 0;
+    d->now_ms = now_ms;
+    d->flush = flush;
+    d->next_due = 0;
     d->nqueue = 0;
     strset_clear(&d->seen);
     pending_clear(d);
@@ -561,6 +630,9 @@ int lg_detect_run(lg_detect *d, lg_emit_fn emit, void *opaque, char *errstr, siz
     for (size_t i = 0; i < nt; i++)
         if ((flags[i] & LG_TOUCH_STRUCT) && enqueue(d, touched[i]->id, 0) < 0)
             goto oom;
+    /* held-back candidates are re-checked at every run */
+    if (lg_graph_pending_foreach(d->g, enqueue_pending, d) < 0)
+        goto oom;
     for (size_t qi = 0; qi < d->nqueue && !d->failed; qi++) {
         const char *id = d->queue[qi];
         if (lg_graph_links(d->g, id, 0, enqueue, d) < 0)

@@ -27,7 +27,9 @@
 #include "sinks/derived.h"
 #include "state/graph.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct lg_detect lg_detect;
 
@@ -41,11 +43,26 @@ lg_detect *lg_detect_new(lg_graph *g);
 /** Frees the detector. NULL is a no-op. */
 void lg_detect_destroy(lg_detect *d);
 
+/** Hold for privileged_key.ownerless: "no owner" is the absence of
+ *  evidence, and unsorted delivery (a CreateUser record arriving after the
+ *  policy attachment and the key) makes a key look ownerless for a moment.
+ *  A candidate is announced only once it has stayed ownerless for hold_ms of
+ *  processing time (0, the default: at once). Held-back candidates are part
+ *  of the state and re-checked at every run. */
+void lg_detect_set_hold(lg_detect *d, int64_t hold_ms);
+
 /** Evaluates everything the graph's pending batch touched (and, for lineage
- *  changes, everything below it) and emits the derived events that are new.
- *  Marks them announced in the graph's pending batch. Returns 0, or -1 with
- *  errstr (state failure or the emit callback failed). */
-int lg_detect_run(lg_detect *d, lg_emit_fn emit, void *opaque, char *errstr, size_t errstr_size);
+ *  changes, everything below it, and every held-back candidate) and emits
+ *  the derived events that are new. now_ms is the processing time (wall
+ *  clock); flush announces held-back candidates whatever their age (end of
+ *  a replay). Marks events announced in the graph's pending batch. Returns
+ *  0, or -1 with errstr (state failure or the emit callback failed). */
+int lg_detect_run(lg_detect *d, int64_t now_ms, bool flush, lg_emit_fn emit, void *opaque,
+                  char *errstr, size_t errstr_size);
+
+/** After a run: the processing time at which the earliest held-back
+ *  candidate becomes due, or 0 when none is held back. */
+int64_t lg_detect_next_due(const lg_detect *d);
 
 /** Computes the deterministic 32-hex-digit id of a condition from its parts
  *  (NULL-terminated list of strings). out must hold 33 bytes. */

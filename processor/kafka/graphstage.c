@@ -124,9 +124,8 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
             goto done;
         }
         const char *k = m->key;
-        if (m->key_len >= 1 && m->payload &&
-            lg_engine_restore(pt->engine, (unsigned char)k[0], k + 1, m->key_len - 1, m->payload,
-                              m->len) != 0) {
+        if (m->key_len >= 1 && lg_engine_restore(pt->engine, (unsigned char)k[0], k + 1,
+                                                 m->key_len - 1, m->payload, m->len) != 0) {
             snprintf(errstr, errstr_size,
                      "restore: bad changelog record at %s/%" PRId32 "@%" PRId64,
                      s->c->topics_changelog, pt->partition, m->offset);
@@ -227,7 +226,7 @@ static int produce_change(void *opaque, int cf, const char *k, size_t kn, const 
     for (;;) {
         err = rd_kafka_producev(x->s->prod, RD_KAFKA_V_TOPIC(x->s->c->topics_changelog),
                                 RD_KAFKA_V_PARTITION(x->partition), RD_KAFKA_V_KEY(x->key, kn + 1),
-                                RD_KAFKA_V_VALUE((void *)v, vn),
+                                RD_KAFKA_V_VALUE((void *)v, v ? vn : 0), /* NULL: tombstone */
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             break;
@@ -451,6 +450,21 @@ int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errst
     }
     bool due = s->batch_msgs >= s->c->batch_max_messages ||
                (s->batch_started_ms && lg_mono_ms() - s->batch_started_ms >= s->c->batch_max_ms);
+    /* held-back candidates that came due need a commit even with no input */
+    int64_t wall = lg_wall_ms();
+    for (int p = 0; p < MAX_PARTS; p++) {
+        part *pt = s->parts[p];
+        int64_t at = pt ? lg_engine_next_due(pt->engine) : 0;
+        if (at && wall >= at) {
+            pt->pending++;
+            due = true;
+            if (!s->in_txn) {
+                if (lg_txn_begin(s->prod, errstr, errstr_size) != LG_TXN_OK)
+                    return -1;
+                s->in_txn = true;
+            }
+        }
+    }
     if (due || force)
         return commit(s, errstr, errstr_size);
     return 0;

@@ -26,6 +26,7 @@
 
 #define COMP "run"
 #define DEMO_DEADLINE_MS 60000
+#define DEMO_OWNERLESS_HOLD_MS 2000 /* people watch the demo: a short hold */
 
 typedef struct lg_daemon { /* private to this file */
     const lg_kafka_run_opts *o;
@@ -58,7 +59,8 @@ static lg_source source_of_topic(const lg_daemon *d, const char *topic) {
  * then the Kafka offsets. Returns 0 or -1 with errstr. */
 static int commit_batch(lg_daemon *d, char *errstr, size_t errstr_size) {
     rd_kafka_topic_partition_list_t *b = d->batch;
-    if (b->cnt == 0 && lg_engine_pending(d->engine) == 0)
+    int64_t held = lg_engine_next_due(d->engine);
+    if (b->cnt == 0 && lg_engine_pending(d->engine) == 0 && !(held && lg_wall_ms() >= held))
         return 0;
     lg_pair *pos = calloc((size_t)b->cnt + 1, sizeof(*pos));
     char(*keys)[300] = calloc((size_t)b->cnt + 1, sizeof(*keys));
@@ -301,6 +303,8 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
         lg_pairs_load(&tenants, c->tenants_file, errstr, errstr_size) != 0 ||
         lg_config_engine_opts(c, &eo, &owners, &aliases, errstr, errstr_size) != 0)
         goto cleanup;
+    if (o->demo)
+        eo.ownerless_hold_ms = DEMO_OWNERLESS_HOLD_MS;
     bool json = o->demo || strcmp(c->output_format, "json") == 0;
     lg_ingest_opts io = {.config = c, .bootstrap = bootstrap, .tenants = &tenants};
     lg_graphstage_opts go = {
@@ -380,9 +384,9 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
         derived += st.derived[t];
     lg_log(LG_LOG_INFO, COMP,
-           "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRIu64
-           " okta=%" PRIu64 " github=%" PRIu64 " bedrock=%" PRIu64 " duplicates=%" PRIu64
-           " deadlettered=%" PRId64 " derived=%" PRIu64 " restarts=%d",
+           "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRIu64 " okta=%" PRIu64
+           " github=%" PRIu64 " bedrock=%" PRIu64 " duplicates=%" PRIu64 " deadlettered=%" PRId64
+           " derived=%" PRIu64 " restarts=%d",
            consumed_before + lg_ingest_committed(in),
            graph_committed_before + lg_graphstage_committed(gs), st.records[LG_SRC_CLOUDTRAIL],
            st.records[LG_SRC_OKTA], st.records[LG_SRC_GITHUB], st.records[LG_SRC_BEDROCK],
@@ -463,6 +467,8 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
     lg_engine_opts eo = {.state_dir = state_dir, .out = out, .deadletter = out};
     if (lg_config_engine_opts(c, &eo, &owners, &aliases, errstr, errstr_size) != 0)
         goto cleanup;
+    if (o->demo)
+        eo.ownerless_hold_ms = DEMO_OWNERLESS_HOLD_MS;
     d.engine = lg_engine_open(&eo, errstr, errstr_size);
     if (!d.engine)
         goto cleanup;
@@ -496,8 +502,10 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
         }
         bool limit = o->max_messages > 0 && d.consumed >= o->max_messages;
         bool idle = o->exit_when_idle_ms > 0 && now - last_msg >= o->exit_when_idle_ms;
+        int64_t held = lg_engine_next_due(d.engine);
         bool due = (int64_t)lg_engine_pending(d.engine) >= c->batch_max_messages ||
-                   (d.batch_started_ms && now - d.batch_started_ms >= c->batch_max_ms);
+                   (d.batch_started_ms && now - d.batch_started_ms >= c->batch_max_ms) ||
+                   (held && lg_wall_ms() >= held);
         if (due || limit || idle || !*o->running || (o->demo && d.consumed >= produced)) {
             if (commit_batch(&d, errstr, errstr_size) != 0)
                 goto cleanup;

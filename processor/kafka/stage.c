@@ -15,6 +15,12 @@ int64_t lg_mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t lg_wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void sink_log(void *opaque, int level, const char *msg) {
     (void)opaque;
     lg_log(level <= 3   ? LG_LOG_ERROR
@@ -82,6 +88,16 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
         rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
+    }
+    if (c->instance_id && *c->instance_id) {
+        /* static membership: a restarted instance takes its partitions back
+         * at once instead of waiting for a rebalance */
+        char gid[512];
+        snprintf(gid, sizeof gid, "%s-%s", c->instance_id, group);
+        if (rd_kafka_conf_set(conf, "group.instance.id", gid, errstr, errstr_size)) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
     }
     rd_kafka_conf_set_opaque(conf, opaque);
     if (rb)

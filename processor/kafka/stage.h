@@ -19,6 +19,9 @@
 /** Monotonic milliseconds. */
 int64_t lg_mono_ms(void);
 
+/** Wall-clock milliseconds since the epoch. */
+int64_t lg_wall_ms(void);
+
 /** The Kafka output sink: derived events to topics.derived (Avro, or JSON
  *  when json), dead letters to topics.deadletter, rdkafka.* passed through.
  *  With txn_id non-NULL the producer is transactional with that id and

@@ -44,6 +44,7 @@ static int setup(void **state) {
      * stages are proven against a real broker (tests/integration) */
     assert_int_equal(
         lg_config_set(f->cfg, "processing.guarantee", "at_least_once", err, sizeof(err)), 0);
+    assert_int_equal(lg_config_set(f->cfg, "detect.ownerless.hold", "0", err, sizeof(err)), 0);
     assert_int_equal(lg_config_set(f->cfg, "topics.derived", "lg.derived", err, sizeof(err)), 0);
     assert_int_equal(lg_config_set(f->cfg, "topics.deadletter", "lg.deadletter", err, sizeof(err)),
                      0);

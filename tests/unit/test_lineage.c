@@ -59,6 +59,8 @@ typedef struct world {
     lg_graph *g;
     lg_detect *d;
     capture out;
+    int64_t now; /* processing time handed to the detector */
+    bool flush;
 } world;
 
 static void world_open(world *w) {
@@ -92,7 +94,7 @@ static void feed(world *w, const srec *r) {
     if (!seen)
         for (size_t i = 0; i < r->n; i++)
             assert_int_equal(lg_graph_apply(w->g, &rec, &r->facts[i], err, sizeof err), 0);
-    assert_int_equal(lg_detect_run(w->d, cap_emit, &w->out, err, sizeof err), 0);
+    assert_int_equal(lg_detect_run(w->d, w->now, w->flush, cap_emit, &w->out, err, sizeof err), 0);
     assert_int_equal(lg_graph_commit(w->g, NULL, NULL, 0, err, sizeof err), 0);
 }
 
@@ -382,6 +384,100 @@ static void test_superseded(void **state) {
     world_close(&w, true);
 }
 
+/* With a hold, an unsorted delivery (policy and key before the CreateUser
+ * that names the owner) raises no false privileged_key.ownerless; a key that
+ * stays ownerless is announced once the hold is over, or at a flush. */
+static void test_ownerless_hold(void **state) {
+    (void)state;
+    world w = {0};
+    world_open(&w);
+    lg_detect_set_hold(w.d, 30000);
+    w.now = 1000000;
+    srec grant = {"ap",
+                  T(0),
+                  {{.type = LG_FACT_PRIVILEGE,
+                    .kind = LG_NODE_IAM_USER,
+                    .subject = S("arn:aws:iam::1:user/svc"),
+                    .detail = S("arn:aws:iam::aws:policy/AdministratorAccess"),
+                    .flag = true}},
+                  1};
+    srec key = {"ck",
+                T(0),
+                {{.type = LG_FACT_CREATED,
+                  .kind = LG_NODE_ACCESS_KEY,
+                  .subject = S("AKIASVC"),
+                  .actor_kind = LG_NODE_HUMAN,
+                  .actor = S(BOB_S),
+                  .parent_kind = LG_NODE_IAM_USER,
+                  .parent = S("arn:aws:iam::1:user/svc")}},
+                1};
+    feed(&w, &grant);
+    feed(&w, &key);
+    assert_int_equal(w.out.n, 0); /* held back */
+    assert_int_not_equal(lg_detect_next_due(w.d), 0);
+    w.now += 5000;
+    feed(&w, &(srec){"cu",
+                     T(0),
+                     {CREATED(LG_NODE_IAM_USER, "arn:aws:iam::1:user/svc", LG_NODE_HUMAN, BOB_S)},
+                     1});
+    w.now += 60000;
+    feed(&w, &(srec){"other", T(1), {HUMAN_STATUS("x@y.example", LG_STATUS_ACTIVE)}, 1});
+    assert_int_equal(w.out.n, 0); /* the owner arrived in time: nothing to say */
+    assert_int_equal(lg_detect_next_due(w.d), 0);
+
+    /* a key that really has no owner is announced when the hold is over */
+    feed(&w, &(srec){"ap2",
+                     T(2),
+                     {{.type = LG_FACT_PRIVILEGE,
+                       .kind = LG_NODE_IAM_USER,
+                       .subject = S("arn:aws:iam::1:user/legacy"),
+                       .detail = S("arn:aws:iam::aws:policy/AdministratorAccess"),
+                       .flag = true}},
+                     1});
+    feed(&w, &(srec){"ck2",
+                     T(2),
+                     {{.type = LG_FACT_USED,
+                       .kind = LG_NODE_ACCESS_KEY,
+                       .subject = S("AKIALEGACY"),
+                       .parent_kind = LG_NODE_IAM_USER,
+                       .parent = S("arn:aws:iam::1:user/legacy")}},
+                     1});
+    assert_int_equal(w.out.n, 0);
+    w.now += 10000;
+    feed(&w, &(srec){"noise", T(3), {HUMAN_STATUS("x@y.example", LG_STATUS_ACTIVE)}, 1});
+    assert_int_equal(w.out.n, 0); /* 10 s < 30 s */
+    w.now += 25000;
+    feed(&w, &(srec){"noise2", T(4), {HUMAN_STATUS("z@y.example", LG_STATUS_ACTIVE)}, 1});
+    assert_int_equal(w.out.n, 1);
+    assert_int_equal(w.out.types[0], LG_DERIVED_PRIV_OWNERLESS);
+    assert_string_equal(w.out.subjects[0], "AKIALEGACY");
+    assert_int_equal(lg_detect_next_due(w.d), 0);
+
+    /* a flush announces at once */
+    feed(&w, &(srec){"ap3",
+                     T(5),
+                     {{.type = LG_FACT_PRIVILEGE,
+                       .kind = LG_NODE_IAM_USER,
+                       .subject = S("arn:aws:iam::1:user/other"),
+                       .detail = S("arn:aws:iam::aws:policy/IAMFullAccess"),
+                       .flag = true}},
+                     1});
+    feed(&w, &(srec){"ck3",
+                     T(5),
+                     {{.type = LG_FACT_USED,
+                       .kind = LG_NODE_ACCESS_KEY,
+                       .subject = S("AKIAOTHER"),
+                       .parent_kind = LG_NODE_IAM_USER,
+                       .parent = S("arn:aws:iam::1:user/other")}},
+                     1});
+    assert_int_equal(w.out.n, 1);
+    w.flush = true;
+    feed(&w, &(srec){"noise3", T(6), {HUMAN_STATUS("z@y.example", LG_STATUS_ACTIVE)}, 1});
+    assert_int_equal(w.out.n, 2);
+    assert_string_equal(w.out.subjects[1], "AKIAOTHER");
+    world_close(&w, true);
+}
+
 /* Ownership cycles terminate with no owner. */
 static void test_cycle(void **state) {
     (void)state;
@@ -452,6 +548,7 @@ int main(void) {
         cmocka_unit_test(test_explicit_owner_and_privileged),
         cmocka_unit_test(test_session_and_agent),
         cmocka_unit_test(test_superseded),
+        cmocka_unit_test(test_ownerless_hold),
         cmocka_unit_test(test_cycle),
         cmocka_unit_test(test_secondary_reader),
         cmocka_unit_test(test_event_id),

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Shared helpers of the exactly-once tests against a real Apache Kafka broker
+# (tests/integration/test_eos_*.sh). Source it; it starts a broker in a temp
+# workdir and stops it (and every lineaged it started) on exit.
+#
+# Each test compares the read_committed output of a run that suffers a
+# failure with the output of one clean run over the same scripted input
+# (tests/integration/scenario.py): the same set of event_ids, each once.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BROKER=$HERE/kafka/broker.sh
+KCAT=${KCAT:-kcat}
+LG_BIN=${LG_BIN:?LG_BIN must name the lineaged binary}
+
+for tool in java mvn "$KCAT" python3; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "SKIP: $tool not found"
+        exit 77
+    fi
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lg-eos.XXXXXX")
+PASSED=0
+FAILED=0
+PIDS=()
+
+eos_cleanup() {
+    local rc=$?
+    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    bash "$BROKER" stop "$WORK/broker" >/dev/null 2>&1 || true
+    local left
+    left=$(pgrep -f "$WORK/" || true)
+    if [[ -n $left ]]; then
+        echo "FAIL: processes left behind: $left"
+        # shellcheck disable=SC2086
+        kill -KILL $left 2>/dev/null || true
+        rc=1
+    fi
+    if ((rc != 0)); then
+        for f in "$WORK"/*.log; do
+            [[ -f $f ]] || continue
+            echo "--- last lines of $(basename "$f") ---"
+            tail -n 15 "$f"
+        done
+    fi
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap eos_cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() {
+    echo "ok   - $1"
+    PASSED=$((PASSED + 1))
+}
+bad() {
+    echo "FAIL - $1"
+    FAILED=$((FAILED + 1))
+}
+now_ms() { date +%s%3N; }
+
+# Starts the broker and generates the scenario.
+eos_setup() {
+    mkdir -p "$WORK/broker"
+    local t0
+    t0=$(now_ms)
+    bash "$BROKER" start "$WORK/broker" >"$WORK/broker-start.log" 2>&1 ||
+        {
+            cat "$WORK/broker-start.log"
+            exit 1
+        }
+    BOOT=$(bash "$BROKER" bootstrap "$WORK/broker")
+    echo "# broker ready at $BOOT in $(($(now_ms) - t0)) ms"
+    python3 "$HERE/scenario.py" "$WORK/scenario" "$@" >"$WORK/scenario.json"
+    echo "# scenario: $(cat "$WORK/scenario.json")"
+}
+
+# Creates the input topics of run NAME (3 partitions each).
+eos_topics() {
+    local name=$1 s
+    for s in cloudtrail okta github bedrock; do
+        bash "$BROKER" topic "$WORK/broker" "$name-$s" 3 >/dev/null
+    done
+}
+
+# Writes the config of run NAME (instance INST) to $WORK/NAME-INST.conf.
+eos_config() {
+    local name=$1 inst=$2
+    cat >"$WORK/$name-$inst.conf" <<EOF
+kafka.brokers = $BOOT
+kafka.group.id = g-$name
+instance.id = $inst
+state.dir = $WORK/state-$name-$inst
+topics.cloudtrail = $name-cloudtrail
+topics.okta = $name-okta
+topics.github = $name-github
+topics.bedrock = $name-bedrock
+topics.derived = $name-derived
+topics.deadletter = $name-deadletter
+topics.facts = $name-facts
+topics.changelog = $name-changelog
+topics.replication.factor = 1
+output.format = json
+batch.max.messages = 500
+rdkafka.session.timeout.ms = 6000
+rdkafka.heartbeat.interval.ms = 500
+log.level = info
+EOF
+}
+
+# Produces the whole scenario into run NAME's input topics, in NCHUNKS
+# chunks per source, pausing PAUSE seconds between chunks (a stream).
+eos_produce() {
+    local name=$1 nchunks=${2:-1} pause=${3:-0} s
+    local dir="$WORK/chunks-$name"
+    mkdir -p "$dir"
+    for s in cloudtrail okta github bedrock; do
+        local lines
+        lines=$(wc -l <"$WORK/scenario/$s.jsonl")
+        split -l $(((lines + nchunks - 1) / nchunks)) -d -a 3 "$WORK/scenario/$s.jsonl" "$dir/$s."
+    done
+    local i
+    for ((i = 0; i < nchunks; i++)); do
+        for s in cloudtrail okta github bedrock; do
+            local f
+            f=$(printf '%s/%s.%03d' "$dir" "$s" "$i")
+            [[ -s $f ]] && "$KCAT" -P -b "$BOOT" -t "$name-$s" -l "$f"
+        done
+        [[ $pause == 0 ]] || sleep "$pause"
+    done
+}
+
+# Starts lineaged for run NAME / instance INST in the background; sets LGPID.
+eos_start() {
+    local name=$1 inst=$2
+    shift 2
+    "$LG_BIN" run --config "$WORK/$name-$inst.conf" "$@" >>"$WORK/$name-$inst.log" 2>&1 &
+    LGPID=$!
+    PIDS+=("$LGPID")
+}
+
+# Runs lineaged for run NAME / INST until it has been idle for IDLE ms.
+eos_run_until_idle() {
+    local name=$1 inst=$2 idle=${3:-8000}
+    "$LG_BIN" run --config "$WORK/$name-$inst.conf" --exit-when-idle "$idle" \
+        >>"$WORK/$name-$inst.log" 2>&1
+}
+
+# The event_ids on run NAME's derived topic, read_committed, sorted (with
+# duplicates kept) into $WORK/NAME.ids.
+eos_read_ids() {
+    local name=$1
+    "$KCAT" -C -b "$BOOT" -t "$name-derived" -X isolation.level=read_committed -e -q \
+        -f '%s\n' 2>>"$WORK/kcat.log" |
+        python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        print(json.loads(line)["event_id"])' | sort >"$WORK/$name.ids"
+}
+
+# The clean reference: run CLEAN over the whole scenario with no failure.
+eos_reference() {
+    eos_topics clean
+    eos_config clean i1
+    eos_produce clean 1 0
+    local t0
+    t0=$(now_ms)
+    eos_run_until_idle clean i1 6000 || bad "clean run exited non-zero"
+    eos_read_ids clean
+    local n
+    n=$(wc -l <"$WORK/clean.ids")
+    echo "# clean run: $n derived events in $(($(now_ms) - t0)) ms"
+    if ((n >= 50)); then ok "clean run announces $n derived events"; else bad "clean run announces only $n"; fi
+    if [[ $(sort -u "$WORK/clean.ids" | wc -l) -eq $n ]]; then
+        ok "clean run has no duplicate event_id"
+    else
+        bad "clean run has duplicate event_ids"
+    fi
+}
+
+# Checks run NAME's output against the clean run: same set, no duplicates.
+eos_compare() {
+    local name=$1
+    eos_read_ids "$name"
+    local n u
+    n=$(wc -l <"$WORK/$name.ids")
+    u=$(sort -u "$WORK/$name.ids" | wc -l)
+    if ((n == u)); then ok "$name: no duplicate derived events ($n)"; else bad "$name: $((n - u)) duplicate derived events"; fi
+    if diff <(sort -u "$WORK/clean.ids") <(sort -u "$WORK/$name.ids") >"$WORK/$name.diff"; then
+        ok "$name: same derived events as the clean run"
+    else
+        bad "$name: derived events differ from the clean run ($(grep -c '^<' "$WORK/$name.diff") missing, $(grep -c '^>' "$WORK/$name.diff") extra)"
+    fi
+}
+
+eos_summary() {
+    echo "$PASSED passed, $FAILED failed"
+    ((FAILED == 0))
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Kill loop: a producer streams the scripted scenario into the input topics
+# while lineaged is killed with SIGKILL at random points (at least 20 times)
+# and restarted; afterwards the read_committed output equals the output of
+# one clean run: the same set of event_ids, no duplicates, nothing missing.
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/eos_lib.sh
+. "$HERE/eos_lib.sh"
+
+KILLS=${LG_EOS_KILLS:-22}
+eos_setup
+eos_reference
+
+eos_topics kill
+eos_config kill i1
+eos_produce kill 40 0.4 &
+PRODUCER=$!
+PIDS+=("$PRODUCER")
+RANDOM=42
+for ((k = 1; k <= KILLS; k++)); do
+    eos_start kill i1
+    # let it work for a random 0.5 - 3.5 s, then crash it
+    sleep "$((RANDOM % 4)).$((RANDOM % 10))"
+    sleep 0.5
+    kill -KILL "$LGPID" 2>/dev/null || true
+    wait "$LGPID" 2>/dev/null || true
+done
+wait "$PRODUCER"
+echo "# $KILLS kills done; final run until idle"
+eos_run_until_idle kill i1 8000 || bad "final run exited non-zero"
+eos_compare kill
+restarts=$(grep -c "state restored from" "$WORK/kill-i1.log" || true)
+echo "# partition restores logged: $restarts"
+eos_summary
