@@ -473,14 +473,20 @@ static lg_sink_result wh_flush(void *self, int timeout_ms, char *errstr, size_t 
     webhook_sink *w = self;
     if (lg_outbox_staged(w->outbox) == 0)
         return LG_SINK_OK;
-    if (lg_outbox_commit(w->outbox, errstr, errstr_size) != 0)
-        return LG_SINK_RETRY;
+    /* counted before the commit makes them visible to the delivery threads,
+     * so a fast delivery never takes a count below zero */
     uint64_t total = 0;
     for (size_t i = 0; i < w->eps.n; i++) {
         atomic_fetch_add(&w->ep[i].pending, w->ep[i].staged);
         total += w->ep[i].staged;
-        w->ep[i].staged = 0;
     }
+    if (lg_outbox_commit(w->outbox, errstr, errstr_size) != 0) {
+        for (size_t i = 0; i < w->eps.n; i++)
+            atomic_fetch_sub(&w->ep[i].pending, w->ep[i].staged);
+        return LG_SINK_RETRY;
+    }
+    for (size_t i = 0; i < w->eps.n; i++)
+        w->ep[i].staged = 0;
     atomic_fetch_add(&w->enqueued, total);
     pthread_mutex_lock(&w->mu);
     w->generation++;
