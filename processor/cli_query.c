@@ -194,7 +194,8 @@ int lg_cli_query(int argc, char **argv, lg_cli_config_loader load) {
         fprintf(stderr, "lineaged: query: %s\n", err);
         goto cleanup;
     }
-    lg_graph *g = lg_state_reader_graph(rd);
+    lg_graph *g = NULL; /* the graphs are in the options */
+    qo.graphs = lg_state_reader_graphs(rd);
     int qrc;
     switch (whats[wi].q) {
     case LG_RQ_OWNER:

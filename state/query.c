@@ -99,7 +99,9 @@ static int strvec_push(strvec *l, const char *s) {
 
 typedef struct qctx {
     const lg_q_graphs *gs;
-    lg_graph *g; /* the partition being read */
+    lg_graph *g;        /* the partition being read */
+    lg_graph *one;      /* the g argument ... */
+    lg_q_graphs one_gs; /* ... as a set of one */
     lg_q_result *r;
     lg_arena *a;
     int64_t t;   /* as-of event time for the graph */
@@ -146,14 +148,15 @@ static void *pool_alloc(qctx *c, size_t n) {
     return (void *)u;
 }
 
-static int ctx_init(qctx *c, const lg_q_graphs *gs, const lg_q_opts *o, char *errstr,
-                    size_t errstr_size) {
+static int ctx_init(qctx *c, lg_graph *g, const lg_q_opts *o, char *errstr, size_t errstr_size) {
     lg_q_opts def = {0};
     if (!o)
         o = &def;
     memset(c, 0, sizeof *c);
-    c->gs = gs;
-    c->g = gs->n ? gs->v[0] : NULL;
+    c->one = g;
+    c->one_gs = (lg_q_graphs){&c->one, 1};
+    c->gs = o->graphs ? o->graphs : &c->one_gs;
+    c->g = c->gs->n ? c->gs->v[0] : NULL;
     if (!c->g) {
         snprintf(errstr, errstr_size, "query: no state to read");
         return -1;
@@ -502,6 +505,9 @@ static void fill(qctx *c, lg_q_item *it, const lg_node *n, const char *role,
                  const lg_attribution *given) {
     it->id = pdup(c, n->id);
     it->kind = n->kind;
+    for (size_t p = 0; p < c->gs->n; p++)
+        if (c->gs->v[p] == c->g)
+            it->partition = (int)p;
     it->name = pdup(c, n->name);
     it->system = lg_q_system(n->kind);
     it->tenant = pdup(c, n->tenant);
@@ -605,6 +611,8 @@ typedef struct name_match {
     const char *want;
     char *found; /* first match (malloc'd) */
     lg_node_kind kind;
+    size_t part; /* partition of the first match */
+    size_t cur;  /* partition being scanned */
     size_t count;
     char others[512];
 } name_match;
@@ -617,9 +625,12 @@ static int name_cb(void *opaque, lg_node *n) {
         n->kind == LG_NODE_HUMAN && strncasecmp(n->id, m->want, wl) == 0 && n->id[wl] == '@';
     if (!local && (!n->name || strcasecmp(n->name, m->want) != 0))
         return 0;
+    if (m->found && strcmp(m->found, n->id) == 0)
+        return 0; /* the same identity (a person) in another partition */
     if (m->count++ == 0) {
         m->found = strdup(n->id);
         m->kind = n->kind;
+        m->part = m->cur;
         if (!m->found)
             return -1;
     }
@@ -629,60 +640,52 @@ static int name_cb(void *opaque, lg_node *n) {
     return 0;
 }
 
-static bool try_id(lg_graph *g, const char *cand, char **id, lg_node_kind *kind) {
+/* The first partition holding cand; *part gets its index. */
+static const lg_node *lookup(const lg_q_graphs *gs, const char *cand, size_t *part) {
     if (!cand || !*cand)
-        return false;
-    const lg_node *n = lg_graph_get(g, cand, strlen(cand));
-    if (!n)
-        return false;
-    *id = strdup(n->id);
-    *kind = n->kind;
-    return *id != NULL;
+        return NULL;
+    for (size_t i = 0; i < gs->n; i++) {
+        const lg_node *n = lg_graph_get(gs->v[i], cand, strlen(cand));
+        if (n) {
+            *part = i;
+            return n;
+        }
+    }
+    return NULL;
 }
 
-static bool try_prefixed(lg_graph *g, const char *prefix, const char *s, char **id,
-                         lg_node_kind *kind) {
+static const lg_node *lookup_prefixed(const lg_q_graphs *gs, const char *prefix, const char *s,
+                                      size_t *part) {
     char buf[1024];
     if (snprintf(buf, sizeof buf, "%s%s", prefix, s) >= (int)sizeof buf)
-        return false;
-    return try_id(g, buf, id, kind);
+        return NULL;
+    return lookup(gs, buf, part);
 }
 
-int lg_q_find(lg_graph *g, const char *input, char **id, lg_node_kind *kind, char *errstr,
-              size_t errstr_size) {
-    *id = NULL;
-    *kind = LG_NODE_UNKNOWN;
-    char in[1024];
-    while (input && isspace((unsigned char)*input))
-        input++;
-    if (!input || !*input)
-        return LG_Q_NOT_FOUND;
-    snprintf(in, sizeof in, "%s", input);
-    size_t n = strlen(in);
-    while (n && isspace((unsigned char)in[n - 1]))
-        in[--n] = '\0';
-    if (try_id(g, in, id, kind))
-        return 0;
+/* The forms of an identifier people hold, canonicalised as the parsers do. */
+static const lg_node *find_exact(const lg_q_graphs *gs, const char *in, size_t *part) {
+    const lg_node *n = lookup(gs, in, part);
+    if (n)
+        return n;
+    size_t len = strlen(in);
     char low[1024], up[1024];
-    for (size_t i = 0; i <= n; i++) {
+    for (size_t i = 0; i <= len; i++) {
         low[i] = (char)tolower((unsigned char)in[i]);
         up[i] = (char)toupper((unsigned char)in[i]);
     }
-    if (strchr(in, '@') && !strchr(in, ':') && try_id(g, low, id, kind))
-        return 0;
+    if (strchr(in, '@') && !strchr(in, ':') && (n = lookup(gs, low, part)))
+        return n;
     if (strncmp(in, "arn:", 4) == 0) {
         lg_arena *a = lg_arena_new(1024);
         lg_aws_principal p;
-        bool found = false;
-        if (a && lg_aws_arn_parse(a, (lg_str){in, n}, &p) && p.id.n < sizeof low) {
-            char canon[1024];
+        char canon[1024] = "";
+        if (a && lg_aws_arn_parse(a, (lg_str){in, len}, &p) && p.id.n < sizeof canon) {
             memcpy(canon, p.id.p, p.id.n);
             canon[p.id.n] = '\0';
-            found = try_id(g, canon, id, kind);
         }
         lg_arena_destroy(a);
-        if (found)
-            return 0;
+        if (canon[0] && (n = lookup(gs, canon, part)))
+            return n;
         /* arn:aws:bedrock:REGION:ACCT:agent/ID, agent-alias/ID/ALIAS */
         const char *res = strstr(in, ":agent/");
         if (!res)
@@ -690,59 +693,96 @@ int lg_q_find(lg_graph *g, const char *input, char **id, lg_node_kind *kind, cha
         if (res && strstr(in, ":bedrock:")) {
             char agent[256];
             const char *s = strchr(res, '/') + 1;
-            size_t len = strcspn(s, "/");
-            if (len < sizeof agent) {
-                memcpy(agent, s, len);
-                agent[len] = '\0';
-                if (try_id(g, agent, id, kind))
-                    return 0;
+            size_t alen = strcspn(s, "/");
+            if (alen < sizeof agent) {
+                memcpy(agent, s, alen);
+                agent[alen] = '\0';
+                if ((n = lookup(gs, agent, part)))
+                    return n;
             }
         }
     }
-    if (try_id(g, up, id, kind)) /* AKIA..., ASIA..., agent ids */
-        return 0;
+    if ((n = lookup(gs, up, part))) /* AKIA..., ASIA..., agent ids */
+        return n;
     static const char *const prefixes[] = {"github-pat:", "github-token:", "github:"};
     for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
-        if (try_prefixed(g, prefixes[i], in, id, kind))
-            return 0;
-    if (try_prefixed(g, "github:", low, id, kind))
-        return 0;
+        if ((n = lookup_prefixed(gs, prefixes[i], in, part)))
+            return n;
+    return lookup_prefixed(gs, "github:", low, part);
+}
+
+/* Finds input; *part gets the partition. Returns the node, or NULL with *rc
+ * LG_Q_NOT_FOUND or -1 (errstr set). */
+static const lg_node *find(const lg_q_graphs *gs, const char *input, size_t *part, int *rc,
+                           char *errstr, size_t errstr_size) {
+    char in[1024];
+    *rc = LG_Q_NOT_FOUND;
+    while (input && isspace((unsigned char)*input))
+        input++;
+    if (!input || !*input)
+        return NULL;
+    snprintf(in, sizeof in, "%s", input);
+    size_t n = strlen(in);
+    while (n && isspace((unsigned char)in[n - 1]))
+        in[--n] = '\0';
+    const lg_node *node = find_exact(gs, in, part);
+    if (node) {
+        *rc = 0;
+        return node;
+    }
     name_match m = {.want = in};
-    int rc = lg_graph_foreach(g, name_cb, &m);
-    if (rc < 0 && !m.found) {
-        snprintf(errstr, errstr_size, "query: cannot scan the state");
-        return -1;
+    for (size_t i = 0; i < gs->n; i++) {
+        m.cur = i;
+        if (lg_graph_foreach(gs->v[i], name_cb, &m) < 0 && !m.found) {
+            snprintf(errstr, errstr_size, "query: cannot scan the state");
+            *rc = -1;
+            return NULL;
+        }
     }
     if (m.count > 1) {
         snprintf(errstr, errstr_size, "\"%s\" names %zu identities: %s", in, m.count, m.others);
-        free(m.found);
-        return -1;
+        *rc = -1;
+    } else if (m.count == 1) {
+        node = lg_graph_get(gs->v[m.part], m.found, strlen(m.found));
+        *part = m.part;
+        *rc = node ? 0 : LG_Q_NOT_FOUND;
     }
-    if (m.count == 1) {
-        *id = m.found;
-        *kind = m.kind;
-        return 0;
-    }
-    return LG_Q_NOT_FOUND;
+    free(m.found);
+    return node;
 }
 
-/* Resolves input to a node, or sets rc to LG_Q_NOT_FOUND / -1. */
+int lg_q_find(lg_graph *g, const char *input, char **id, lg_node_kind *kind, char *errstr,
+              size_t errstr_size) {
+    size_t part;
+    int rc;
+    lg_q_graphs one = {&g, 1};
+    const lg_q_graphs *gs = &one;
+    *id = NULL;
+    *kind = LG_NODE_UNKNOWN;
+    const lg_node *n = find(gs, input, &part, &rc, errstr, errstr_size);
+    if (!n)
+        return rc;
+    *kind = n->kind;
+    *id = strdup(n->id);
+    if (!*id) {
+        snprintf(errstr, errstr_size, "query: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolves input to a node and reads its partition from then on; or sets rc
+ * to LG_Q_NOT_FOUND / -1. */
 static const lg_node *resolve(qctx *c, const char *input, int *rc, char *errstr,
                               size_t errstr_size) {
-    char *id = NULL;
-    lg_node_kind kind;
-    *rc = lg_q_find(c->g, input, &id, &kind, errstr, errstr_size);
-    if (*rc != 0) {
+    size_t part = 0;
+    const lg_node *n = find(c->gs, input, &part, rc, errstr, errstr_size);
+    if (!n) {
         if (*rc == LG_Q_NOT_FOUND)
             snprintf(errstr, errstr_size, "no identity \"%s\" in the lineage state", input);
         return NULL;
     }
-    const lg_node *n = get_node(c, id);
-    free(id);
-    if (!n) {
-        *rc = LG_Q_NOT_FOUND;
-        snprintf(errstr, errstr_size, "no identity \"%s\" in the lineage state", input);
-    }
+    c->g = c->gs->v[part];
     return n;
 }
 
@@ -789,17 +829,17 @@ static void add_dependants(qctx *c, const char *root, strset *seen, size_t limit
     free(queue.v);
 }
 
-int lg_q_owner(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_owner(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *n = resolve(&c, input, &rc, errstr, errstr_size);
     if (!n)
         return ctx_finish(&c, rc, out, errstr, errstr_size);
     lg_attribution a;
-    lg_graph_attribute(g, n, c.t, &a);
+    lg_graph_attribute(c.g, n, c.t, &a);
     lg_q_item *it = push_item(&c);
     if (it) {
         fill(&c, it, n, "subject", &a);
@@ -842,7 +882,8 @@ static int cmp_owned(const void *pa, const void *pb) {
     return d ? d : cmp_str(a->id, b->id);
 }
 
-/* Everything person owns at c->t, as items after items[0]. */
+/* Everything person owns at c->t, in every partition that knows the
+ * person, as items after items[0]. */
 static int collect_owned(qctx *c, const lg_node *person) {
     lg_q_item *root = push_item(c);
     if (!root)
@@ -852,44 +893,64 @@ static int collect_owned(qctx *c, const lg_node *person) {
     const char *who = root->id;
     strset seen = {0};
     strvec queue = {0};
-    if (strset_add(&seen, who) < 0 || strvec_push(&queue, who) < 0)
-        c->oom = true;
-    for (size_t qi = 0; qi < queue.n && !c->oom && !c->r->truncated; qi++) {
-        const lg_node *from = get_node(c, queue.v[qi]);
-        kids k;
-        if (children(c, queue.v[qi], from && from->kind == LG_NODE_HUMAN, &k) < 0) {
-            kids_free(&k);
-            break;
-        }
-        for (size_t i = 0; i < k.ids.n && !c->oom; i++) {
-            const char *id = k.ids.v[i];
-            if (strset_add(&seen, id) != 1)
-                continue;
-            const lg_node *n = get_node(c, id);
-            if (!n || n->kind == LG_NODE_HUMAN || !exists_at(n, c->t))
-                continue;
-            lg_attribution a;
-            lg_graph_attribute(c->g, n, c->t, &a);
-            if (!a.owner_id || strcmp(a.owner_id, who) != 0)
-                continue;
-            if (c->r->nitems >= c->max_items) {
-                c->r->truncated = true;
+    for (size_t p = 0; p < c->gs->n && !c->oom && !c->r->truncated; p++) {
+        c->g = c->gs->v[p];
+        if (!get_node(c, who))
+            continue;
+        queue.n = 0;
+        if (strvec_push(&queue, who) < 0)
+            c->oom = true;
+        for (size_t qi = 0; qi < queue.n && !c->oom && !c->r->truncated; qi++) {
+            const lg_node *from = get_node(c, queue.v[qi]);
+            kids k;
+            if (children(c, queue.v[qi], from && from->kind == LG_NODE_HUMAN, &k) < 0) {
+                kids_free(&k);
                 break;
             }
-            lg_q_item *it = push_item(c);
-            if (!it)
-                break;
-            fill(c, it, n, "owned", &a);
-            if (strvec_push(&queue, id) < 0)
-                c->oom = true;
+            for (size_t i = 0; i < k.ids.n && !c->oom; i++) {
+                const char *id = k.ids.v[i];
+                if (strset_has(&seen, id))
+                    continue;
+                const lg_node *n = get_node(c, id);
+                if (!n || n->kind == LG_NODE_HUMAN || !exists_at(n, c->t))
+                    continue;
+                lg_attribution a;
+                lg_graph_attribute(c->g, n, c->t, &a);
+                if (!a.owner_id || strcmp(a.owner_id, who) != 0)
+                    continue;
+                if (c->r->nitems >= c->max_items) {
+                    c->r->truncated = true;
+                    break;
+                }
+                lg_q_item *it = push_item(c);
+                if (!it || strset_add(&seen, id) < 0)
+                    break;
+                fill(c, it, n, "owned", &a);
+                if (strvec_push(&queue, id) < 0)
+                    c->oom = true;
+            }
+            kids_free(&k);
         }
-        kids_free(&k);
     }
     free(queue.v);
     strset_free(&seen);
     if (c->r->nitems > 2)
         qsort(c->r->items + 1, c->r->nitems - 1, sizeof *c->r->items, cmp_owned);
     return c->oom ? -1 : 0;
+}
+
+/* A person's node in the partition that knows most about them (the most
+ * status changes: where their directory's events go); c->g is set to it. */
+static const lg_node *best_person(qctx *c, const char *id) {
+    const lg_node *best = NULL;
+    for (size_t p = 0; p < c->gs->n; p++) {
+        const lg_node *n = lg_graph_get(c->gs->v[p], id, strlen(id));
+        if (n && (!best || n->status.n > best->status.n)) {
+            best = n;
+            c->g = c->gs->v[p];
+        }
+    }
+    return best;
 }
 
 static const lg_node *resolve_person(qctx *c, const char *person, int *rc, char *errstr,
@@ -905,13 +966,13 @@ static const lg_node *resolve_person(qctx *c, const char *person, int *rc, char 
     }
     if (!n && *rc == 0)
         *rc = LG_Q_NOT_FOUND;
-    return n;
+    return n ? best_person(c, n->id) : NULL;
 }
 
-int lg_q_owns(const lg_q_graphs *gs, const char *person, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_owns(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_result **out, char *errstr,
               size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *p = resolve_person(&c, person, &rc, errstr, errstr_size);
@@ -1081,10 +1142,10 @@ static void recommend(need_ctx *nc, lg_q_item *it) {
     it->reason = pfmt(c, "%s%s; exists for %s only (%s)%s", priv, use, nc->person, basis, deps);
 }
 
-int lg_q_offboard(const lg_q_graphs *gs, const char *person, const lg_q_opts *o, lg_q_result **out,
+int lg_q_offboard(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_result **out,
                   char *errstr, size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *p = resolve_person(&c, person, &rc, errstr, errstr_size);
@@ -1094,6 +1155,7 @@ int lg_q_offboard(const lg_q_graphs *gs, const char *person, const lg_q_opts *o,
         need_ctx nc = {&c, c.r->subject, {0}, 100000};
         for (size_t i = 1; i < c.r->nitems && !c.oom; i++) {
             strset_free(&nc.visiting);
+            c.g = c.gs->v[c.r->items[i].partition];
             recommend(&nc, &c.r->items[i]);
         }
         strset_free(&nc.visiting);
@@ -1128,44 +1190,60 @@ static int scan_cb(void *opaque, lg_node *n) {
     return 0;
 }
 
-static int scan(qctx *c, int mode, const char *q, strvec *ids, char *errstr, size_t errstr_size) {
-    scan_ctx s = {c, {0}, q, mode};
-    int rc = lg_graph_foreach(c->g, scan_cb, &s);
-    *ids = s.ids;
-    if (rc != 0 && !c->oom) {
-        snprintf(errstr, errstr_size, "query: cannot scan the state (corrupt node record)");
-        return -1;
+/* Calls visit for each node of every partition that passes the scan's
+ * filter and exists at the time (an id seen in an earlier partition is
+ * skipped). */
+static int scan(qctx *c, int mode, const char *q, void (*visit)(qctx *, const lg_node *),
+                char *errstr, size_t errstr_size) {
+    strset seen = {0};
+    int rc = 0;
+    for (size_t p = 0; p < c->gs->n && rc == 0 && !c->oom && !c->r->truncated; p++) {
+        c->g = c->gs->v[p];
+        scan_ctx s = {c, {0}, q, mode};
+        rc = lg_graph_foreach(c->g, scan_cb, &s);
+        if (rc != 0 && !c->oom)
+            snprintf(errstr, errstr_size, "query: cannot scan the state (corrupt node record)");
+        for (size_t i = 0; rc == 0 && i < s.ids.n && !c->oom && !c->r->truncated; i++) {
+            if (strset_add(&seen, s.ids.v[i]) != 1)
+                continue;
+            const lg_node *n = get_node(c, s.ids.v[i]);
+            if (n && exists_at(n, c->t))
+                visit(c, n);
+        }
+        free(s.ids.v);
     }
+    strset_free(&seen);
     return rc ? -1 : 0;
 }
 
-int lg_q_orphans(const lg_q_graphs *gs, const lg_q_opts *o, lg_q_result **out, char *errstr,
+/* An item slot, or NULL (and truncated) when max_items is reached. */
+static lg_q_item *push_bounded(qctx *c) {
+    if (c->r->nitems >= c->max_items) {
+        c->r->truncated = true;
+        return NULL;
+    }
+    return push_item(c);
+}
+
+static void orphan_visit(qctx *c, const lg_node *n) {
+    lg_q_item tmp;
+    memset(&tmp, 0, sizeof tmp);
+    fill(c, &tmp, n, "orphan", NULL);
+    if (!(tmp.flags & (LG_QF_ORPHAN | LG_QF_PRIV_OWNERLESS)))
+        return;
+    if (!(tmp.flags & LG_QF_ORPHAN))
+        tmp.role = "privileged_ownerless";
+    lg_q_item *it = push_bounded(c);
+    if (it)
+        *it = tmp;
+}
+
+int lg_q_orphans(lg_graph *g, const lg_q_opts *o, lg_q_result **out, char *errstr,
                  size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
         return -1;
-    strvec ids;
-    int rc = scan(&c, SCAN_NHI, NULL, &ids, errstr, errstr_size);
-    for (size_t i = 0; rc == 0 && i < ids.n && !c.oom; i++) {
-        const lg_node *n = get_node(&c, ids.v[i]);
-        if (!n || !exists_at(n, c.t))
-            continue;
-        lg_q_item tmp;
-        memset(&tmp, 0, sizeof tmp);
-        fill(&c, &tmp, n, "orphan", NULL);
-        if (!(tmp.flags & (LG_QF_ORPHAN | LG_QF_PRIV_OWNERLESS)))
-            continue;
-        if (!(tmp.flags & LG_QF_ORPHAN))
-            tmp.role = "privileged_ownerless";
-        if (c.r->nitems >= c.max_items) {
-            c.r->truncated = true;
-            break;
-        }
-        lg_q_item *it = push_item(&c);
-        if (it)
-            *it = tmp;
-    }
-    free(ids.v);
+    int rc = scan(&c, SCAN_NHI, NULL, orphan_visit, errstr, errstr_size);
     return ctx_finish(&c, rc, out, errstr, errstr_size);
 }
 
@@ -1177,28 +1255,22 @@ static int cmp_review(const void *pa, const void *pb) {
     return d ? d : cmp_owned(pa, pb);
 }
 
-int lg_q_review(const lg_q_graphs *gs, const lg_q_opts *o, lg_q_result **out, char *errstr,
+static void review_visit(qctx *c, const lg_node *n) {
+    int64_t since;
+    const char *evt;
+    if (status_at(c, n, &since, &evt) == LG_Q_DELETED)
+        return;
+    lg_q_item *it = push_bounded(c);
+    if (it)
+        fill(c, it, n, "review", NULL);
+}
+
+int lg_q_review(lg_graph *g, const lg_q_opts *o, lg_q_result **out, char *errstr,
                 size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
         return -1;
-    strvec ids;
-    int rc = scan(&c, SCAN_NHI, NULL, &ids, errstr, errstr_size);
-    for (size_t i = 0; rc == 0 && i < ids.n && !c.oom; i++) {
-        const lg_node *n = get_node(&c, ids.v[i]);
-        int64_t since;
-        const char *evt;
-        if (!n || !exists_at(n, c.t) || status_at(&c, n, &since, &evt) == LG_Q_DELETED)
-            continue;
-        if (c.r->nitems >= c.max_items) {
-            c.r->truncated = true;
-            break;
-        }
-        lg_q_item *it = push_item(&c);
-        if (it)
-            fill(&c, it, n, "review", NULL);
-    }
-    free(ids.v);
+    int rc = scan(&c, SCAN_NHI, NULL, review_visit, errstr, errstr_size);
     if (c.r->nitems > 1)
         qsort(c.r->items, c.r->nitems, sizeof *c.r->items, cmp_review);
     return ctx_finish(&c, rc, out, errstr, errstr_size);
@@ -1222,10 +1294,18 @@ static int cmp_search(const void *pa, const void *pb) {
     return d ? d : cmp_owned(pa, pb);
 }
 
-int lg_q_search(const lg_q_graphs *gs, const char *q, size_t limit, const lg_q_opts *o, lg_q_result **out,
+static void search_visit(qctx *c, const lg_node *n) {
+    if (n->kind == LG_NODE_HUMAN) /* from where the person is best known */
+        n = best_person(c, n->id);
+    lg_q_item *it = push_bounded(c);
+    if (it)
+        fill(c, it, n, "match", NULL);
+}
+
+int lg_q_search(lg_graph *g, const char *q, size_t limit, const lg_q_opts *o, lg_q_result **out,
                 char *errstr, size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
         return -1;
     if (!limit)
         limit = 50;
@@ -1234,17 +1314,7 @@ int lg_q_search(const lg_q_graphs *gs, const char *q, size_t limit, const lg_q_o
     if (!q || !*q)
         return ctx_finish(&c, 0, out, errstr, errstr_size);
     c.r->subject = pdup(&c, q);
-    strvec ids;
-    int rc = scan(&c, SCAN_SEARCH, q, &ids, errstr, errstr_size);
-    for (size_t i = 0; rc == 0 && i < ids.n && !c.oom && c.r->nitems < c.max_items; i++) {
-        const lg_node *n = get_node(&c, ids.v[i]);
-        if (!n || !exists_at(n, c.t))
-            continue;
-        lg_q_item *it = push_item(&c);
-        if (it)
-            fill(&c, it, n, "match", NULL);
-    }
-    free(ids.v);
+    int rc = scan(&c, SCAN_SEARCH, q, search_visit, errstr, errstr_size);
     search_q = q;
     if (c.r->nitems > 1)
         qsort(c.r->items, c.r->nitems, sizeof *c.r->items, cmp_search);
@@ -1311,13 +1381,15 @@ static void node_evidence(qctx *c, const lg_node *n) {
         push_evidence(c, pfmt(c, "agent %s runs as this role", n->agents[i]), LG_TIME_NONE, NULL);
 }
 
-int lg_q_node(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_node(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
               size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *n = resolve(&c, input, &rc, errstr, errstr_size);
+    if (n && n->kind == LG_NODE_HUMAN)
+        n = best_person(&c, n->id);
     if (!n)
         return ctx_finish(&c, rc, out, errstr, errstr_size);
     lg_q_item *it = push_item(&c);
@@ -1343,22 +1415,90 @@ static size_t nchildren(qctx *c, const lg_node *n) {
     return cnt;
 }
 
-int lg_q_graph(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+/* Breadth first below root in the current partition, to c->depth levels:
+ * items, edges; explored gets the ids whose children were listed. */
+static void graph_down(qctx *c, const char *root, const char *person, strset *seen,
+                       strset *explored) {
+    strvec level = {0}, next = {0};
+    if (strvec_push(&level, root) < 0)
+        c->oom = true;
+    for (int d = 0; d < c->depth && level.n && !c->oom && !c->r->truncated; d++) {
+        next.n = 0;
+        for (size_t qi = 0; qi < level.n && !c->oom && !c->r->truncated; qi++) {
+            const char *from = level.v[qi];
+            const lg_node *fn = get_node(c, from);
+            kids k;
+            if (strset_add(explored, from) < 0) {
+                c->oom = true;
+                break;
+            }
+            if (children(c, from, fn && fn->kind == LG_NODE_HUMAN, &k) < 0) {
+                kids_free(&k);
+                c->oom = true;
+                break;
+            }
+            for (size_t i = 0; i < k.ids.n; i++) {
+                const char *id = k.ids.v[i];
+                const lg_node *n = strset_has(seen, id) ? NULL : get_node(c, id);
+                if (!n || n->kind == LG_NODE_HUMAN || !exists_at(n, c->t))
+                    continue;
+                lg_attribution a;
+                lg_graph_attribute(c->g, n, c->t, &a);
+                bool lineage = a.n && strcmp(a.chain[1], from) == 0;
+                bool owned = person && a.owner_id && strcmp(a.owner_id, person) == 0;
+                /* below a person: what the person owns, in its attribution
+                 * tree, and what depends on it but belongs to someone else
+                 * (shown, not followed) */
+                if (owned && !lineage)
+                    continue; /* it hangs under its own parent in the tree */
+                if (person && !owned && (!fn || fn->kind == LG_NODE_HUMAN))
+                    continue; /* an old tag or alias: no longer the person's */
+                lg_q_item *ni = push_bounded(c);
+                if (!ni || strset_add(seen, id) < 0)
+                    break;
+                fill(c, ni, n, owned ? "owned" : "dependant", &a);
+                ni->ndependants = nchildren(c, n);
+                ni->via = pdup(c, from);
+                ni->depth = d + 1;
+                push_edge(c, from, id, lineage ? lg_basis_name(a.basis[0]) : k.types.v[i],
+                          lineage ? a.evidence[0] : n->created_evt, lineage);
+                if ((!person || owned) && strvec_push(&next, ni->id) < 0)
+                    c->oom = true;
+            }
+            kids_free(&k);
+        }
+        strvec tmp = level;
+        level = next;
+        next = tmp;
+    }
+    for (size_t qi = 0; qi < level.n && !c->r->truncated; qi++) {
+        const lg_node *ln = get_node(c, level.v[qi]); /* anything below the last level? */
+        if (ln && nchildren(c, ln))
+            c->r->truncated = true;
+    }
+    free(level.v);
+    free(next.v);
+}
+
+int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, gs, o, errstr, errstr_size) < 0)
+    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
         return -1;
     int rc = 0;
     const lg_node *root = resolve(&c, input, &rc, errstr, errstr_size);
+    if (root && root->kind == LG_NODE_HUMAN)
+        root = best_person(&c, root->id);
     if (!root)
         return ctx_finish(&c, rc, out, errstr, errstr_size);
+    lg_graph *home = c.g;
     lg_q_item *it = push_item(&c);
     if (!it)
         return ctx_finish(&c, -1, out, errstr, errstr_size);
     fill(&c, it, root, "subject", NULL);
     it->ndependants = nchildren(&c, root);
     c.r->subject = it->id;
-    strset seen = {0};
+    strset seen = {0}, explored = {0};
     strset_add(&seen, c.r->subject);
     /* up: the attribution chain to the owner */
     size_t nchain = it->nchain;
@@ -1380,80 +1520,19 @@ int lg_q_graph(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_
             fill_bare_human(&c, ci, cid, "chain");
         }
     }
-    /* down: breadth first to the asked depth */
+    /* down: a person's identities in every partition that knows them */
     const char *person = root->kind == LG_NODE_HUMAN ? c.r->subject : NULL;
-    strvec level = {0}, next = {0};
-    strset explored = {0};
-    if (strvec_push(&level, c.r->subject) < 0)
-        c.oom = true;
-    for (int d = 0; d < c.depth && level.n && !c.oom && !c.r->truncated; d++) {
-        next.n = 0;
-        for (size_t qi = 0; qi < level.n && !c.oom && !c.r->truncated; qi++) {
-            const char *from = level.v[qi];
-            const lg_node *fn = get_node(&c, from);
-            if (strset_add(&explored, from) < 0)
-                c.oom = true;
-            kids k;
-            if (children(&c, from, fn && fn->kind == LG_NODE_HUMAN, &k) < 0) {
-                kids_free(&k);
-                break;
-            }
-            for (size_t i = 0; i < k.ids.n; i++) {
-                const char *id = k.ids.v[i];
-                if (strset_has(&seen, id))
-                    continue;
-                const lg_node *n = get_node(&c, id);
-                if (!n || n->kind == LG_NODE_HUMAN || !exists_at(n, c.t))
-                    continue;
-                lg_attribution a;
-                lg_graph_attribute(g, n, c.t, &a);
-                bool lineage = a.n && strcmp(a.chain[1], from) == 0;
-                bool owned = person && a.owner_id && strcmp(a.owner_id, person) == 0;
-                /* below a person: what the person owns, in its attribution
-                 * tree, and what depends on it but belongs to someone else
-                 * (shown, not followed) */
-                if (owned && !lineage)
-                    continue; /* it hangs under its own parent in the tree */
-                if (person && !owned && (!fn || fn->kind == LG_NODE_HUMAN))
-                    continue; /* an old tag or alias: no longer the person's */
-                if (c.r->nitems >= c.max_items) {
-                    c.r->truncated = true;
-                    break;
-                }
-                strset_add(&seen, id);
-                lg_q_item *ni = push_item(&c);
-                if (!ni)
-                    break;
-                fill(&c, ni, n, owned ? "owned" : "dependant", &a);
-                ni->ndependants = nchildren(&c, n);
-                ni->via = pdup(&c, from);
-                ni->depth = d + 1;
-                push_edge(&c, from, id, lineage ? lg_basis_name(a.basis[0]) : k.types.v[i],
-                          lineage ? a.evidence[0] : n->created_evt, lineage);
-                if ((!person || owned) && strvec_push(&next, ni->id) < 0)
-                    c.oom = true;
-            }
-            kids_free(&k);
-        }
-        strvec tmp = level;
-        level = next;
-        next = tmp;
-    }
-    if (level.n && !c.r->truncated) {
-        /* anything left below the last level? */
-        for (size_t qi = 0; qi < level.n; qi++) {
-            const lg_node *ln = get_node(&c, level.v[qi]);
-            if (ln && nchildren(&c, ln)) {
-                c.r->truncated = true;
-                break;
-            }
-        }
+    for (size_t p = 0; p < c.gs->n && !c.oom; p++) {
+        c.g = person ? c.gs->v[p] : home;
+        if (person && !get_node(&c, person))
+            continue;
+        graph_down(&c, c.r->subject, person, &seen, &explored);
+        if (!person)
+            break;
     }
     for (size_t i = 0; i < c.r->nitems; i++)
         c.r->items[i].complete = strset_has(&explored, c.r->items[i].id);
     strset_free(&explored);
-    free(level.v);
-    free(next.v);
     strset_free(&seen);
     return ctx_finish(&c, 0, out, errstr, errstr_size);
 }

@@ -63,6 +63,7 @@ typedef struct lg_q_item {
     const char *name;   /* display name or NULL */
     const char *system; /* "aws", "github", "okta", "bedrock" or "human" */
     const char *tenant; /* or NULL */
+    int partition;      /* index in lg_q_graphs of the graph it was read from */
     const char *role;   /* why it is in the result: "subject", "chain", "owned",
                            "dependant", "orphan", "privileged_ownerless",
                            "match", "node", "review" */
@@ -150,15 +151,18 @@ typedef struct lg_q_graphs {
 } lg_q_graphs;
 
 typedef struct lg_q_opts {
-    int64_t as_of;          /* event time of the answer; 0 or LG_Q_NOW = now */
-    int64_t now_ms;         /* wall clock for ages; 0 = the real clock */
-    int64_t unused_ms;      /* offboarding: unused at least this long ->
-                               deprovision, used more recently -> reassign;
-                               0 = 30 days */
-    int64_t session_max_ms; /* STS sessions older than this are expired;
-                               0 = 36 hours (the longest STS duration) */
-    size_t max_items;       /* bound on identities visited; 0 = 100000 */
-    int depth;              /* lg_q_graph: levels below the root; 0 = 1 */
+    int64_t as_of;             /* event time of the answer; 0 or LG_Q_NOW = now */
+    int64_t now_ms;            /* wall clock for ages; 0 = the real clock */
+    int64_t unused_ms;         /* offboarding: unused at least this long ->
+                                  deprovision, used more recently -> reassign;
+                                  0 = 30 days */
+    int64_t session_max_ms;    /* STS sessions older than this are expired;
+                                  0 = 36 hours (the longest STS duration) */
+    size_t max_items;          /* bound on identities visited; 0 = 100000 */
+    int depth;                 /* lg_q_graph: levels below the root; 0 = 1 */
+    const lg_q_graphs *graphs; /* non-NULL: read these graphs (the daemon's
+                                  partitions) instead of the g argument,
+                                  which may then be NULL */
 } lg_q_opts;
 
 /** Finds the node an identifier a user holds refers to: an exact node id;
@@ -170,14 +174,14 @@ typedef struct lg_q_opts {
  *  local part ("bob" for bob@example.com). Returns 0
  *  with *id (malloc'd, the caller frees) and *kind, LG_Q_NOT_FOUND, or -1
  *  with errstr (out of memory, or an ambiguous name: errstr lists them). */
-int lg_q_find(const lg_q_graphs *gs, const char *input, char **id, lg_node_kind *kind,
-              char *errstr, size_t errstr_size);
+int lg_q_find(lg_graph *g, const char *input, char **id, lg_node_kind *kind, char *errstr,
+              size_t errstr_size);
 
 /** Owner of an identity: items[0] is the subject with its chain, basis,
  *  evidence and confidence (also in the result's confidence fields); then
  *  each identity on the chain ("chain"), then the active identities that
  *  depend on the subject ("dependant", bounded). */
-int lg_q_owner(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_owner(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size);
 
 /** Everything a person owns at the time, transitively: every identity
@@ -186,7 +190,7 @@ int lg_q_owner(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_
  *  items[0] is the person ("subject"); the others ("owned") carry via/depth
  *  (their attribution tree) and are sorted by system, kind and id. Aliases
  *  (GitHub accounts) are included. */
-int lg_q_owns(const lg_q_graphs *gs, const char *person, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_owns(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_result **out, char *errstr,
               size_t errstr_size);
 
 /** lg_q_owns plus a recommendation and reason for each identity:
@@ -194,30 +198,30 @@ int lg_q_owns(const lg_q_graphs *gs, const char *person, const lg_q_opts *o, lg_
  *  account already removed from the org; reassign when it was used within
  *  unused_ms or an active identity depends on it that is in use, owned by
  *  someone else or has no owner; deprovision otherwise. */
-int lg_q_offboard(const lg_q_graphs *gs, const char *person, const lg_q_opts *o, lg_q_result **out,
+int lg_q_offboard(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_result **out,
                   char *errstr, size_t errstr_size);
 
 /** Current orphans (active NHIs and agents whose owner departed, role
  *  "orphan") and ownerless privileged long-lived credentials (role
  *  "privileged_ownerless") at the time. Scans every node. */
-int lg_q_orphans(const lg_q_graphs *gs, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_orphans(lg_graph *g, const lg_q_opts *o, lg_q_result **out, char *errstr,
                  size_t errstr_size);
 
 /** Access review: every NHI and agent that exists at the time (deleted ones
  *  and STS sessions left out), sorted by owner ("" last), system, kind, id.
  *  Scans every node. */
-int lg_q_review(const lg_q_graphs *gs, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_review(lg_graph *g, const lg_q_opts *o, lg_q_result **out, char *errstr,
                 size_t errstr_size);
 
 /** Nodes whose id or name contains q (case-insensitive), humans first, at
  *  most limit (0 = 50). Scans every node. */
-int lg_q_search(const lg_q_graphs *gs, const char *q, size_t limit, const lg_q_opts *o, lg_q_result **out,
+int lg_q_search(lg_graph *g, const char *q, size_t limit, const lg_q_opts *o, lg_q_result **out,
                 char *errstr, size_t errstr_size);
 
 /** Details of one node: items[0] with attribution, and every piece of
  *  evidence the node holds (creation, owner tags, grants, status changes,
  *  enablement, deletion, last use, alias, session issuance). */
-int lg_q_node(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_node(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
               size_t errstr_size);
 
 /** A subgraph for the map: the node (items[0], role "subject"), its
@@ -228,7 +232,7 @@ int lg_q_node(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q
  *  with edges; ndependants is each node's number of direct links below it
  *  and complete says whether they are all in the result. Bounded by
  *  max_items. */
-int lg_q_graph(const lg_q_graphs *gs, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
+int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size);
 
 /** Frees a result. NULL is a no-op. */

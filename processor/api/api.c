@@ -367,7 +367,8 @@ static enum MHD_Result query(lg_api *a, struct MHD_Connection *c, const char *ro
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pthread_mutex_lock(&a->gmu);
     refresh_if_due(a);
-    lg_graph *g = lg_state_reader_graph(a->reader);
+    lg_graph *g = NULL; /* the graphs are in the options */
+    o.graphs = lg_state_reader_graphs(a->reader);
     switch (q) {
     case LG_RQ_OWNER:
         rc = lg_q_owner(g, subject, &o, &r, err, sizeof err);

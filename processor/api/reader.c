@@ -1,16 +1,26 @@
 /* processor/api/reader.c - see reader.h. */
 #include "processor/api/reader.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define MAX_PARTS 4096
+
 struct lg_state_reader {
-    lg_graph *g;
+    char *state_dir;
+    size_t cache_mb;
+    bool partitioned;
+    lg_graph **graphs; /* flat: one; partitioned: by partition number order */
+    int *numbers;      /* partition numbers (-1 for the flat layout) */
+    size_t n, cap;
+    lg_q_graphs view;
     char scratch[4096];
 };
 
@@ -39,19 +49,98 @@ int64_t lg_dir_size(const char *dir) {
     return size_total;
 }
 
+static bool has_db(const char *dir) {
+    char current[4200];
+    if (snprintf(current, sizeof current, "%s/CURRENT", dir) >= (int)sizeof current)
+        return false;
+    return access(current, R_OK) == 0;
+}
+
+/* Opens the graph in dir as a secondary with its files in scratch/name. */
+static int open_one(lg_state_reader *r, const char *dir, const char *name, int number, char *errstr,
+                    size_t errstr_size) {
+    char own[4200];
+    if (snprintf(own, sizeof own, "%s/%s", r->scratch, name) >= (int)sizeof own) {
+        snprintf(errstr, errstr_size, "%s: path too long", name);
+        return -1;
+    }
+    if (mkdir(own, 0700) != 0 && errno != EEXIST) {
+        snprintf(errstr, errstr_size, "%s: %s", own, strerror(errno));
+        return -1;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        lg_graph **ng = realloc(r->graphs, cap * sizeof *ng);
+        if (ng)
+            r->graphs = ng;
+        int *nn = ng ? realloc(r->numbers, cap * sizeof *nn) : NULL;
+        if (!nn) {
+            snprintf(errstr, errstr_size, "out of memory");
+            return -1;
+        }
+        r->numbers = nn;
+        r->cap = cap;
+    }
+    lg_graph_opts go = {.cache_mb = r->cache_mb, .secondary_dir = own};
+    lg_graph *g = lg_graph_open(dir, &go, errstr, errstr_size);
+    if (!g)
+        return -1;
+    /* keep the partitions in number order */
+    size_t at = r->n;
+    while (at > 0 && r->numbers[at - 1] > number)
+        at--;
+    memmove(r->graphs + at + 1, r->graphs + at, (r->n - at) * sizeof *r->graphs);
+    memmove(r->numbers + at + 1, r->numbers + at, (r->n - at) * sizeof *r->numbers);
+    r->graphs[at] = g;
+    r->numbers[at] = number;
+    r->n++;
+    r->view = (lg_q_graphs){r->graphs, r->n};
+    return 0;
+}
+
+static bool is_open(const lg_state_reader *r, int number) {
+    for (size_t i = 0; i < r->n; i++)
+        if (r->numbers[i] == number)
+            return true;
+    return false;
+}
+
+/* Opens the partitions p<N> of the state not opened yet. */
+static int scan_partitions(lg_state_reader *r, char *errstr, size_t errstr_size) {
+    DIR *d = opendir(r->state_dir);
+    if (!d) {
+        snprintf(errstr, errstr_size, "%s: no lineage state here (%s)", r->state_dir,
+                 strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        char *end = NULL;
+        if (e->d_name[0] != 'p' || e->d_name[1] < '0' || e->d_name[1] > '9')
+            continue;
+        long num = strtol(e->d_name + 1, &end, 10);
+        if (*end || num < 0 || num >= MAX_PARTS || is_open(r, (int)num))
+            continue;
+        char dir[4200];
+        if (snprintf(dir, sizeof dir, "%s/%s", r->state_dir, e->d_name) < (int)sizeof dir &&
+            has_db(dir))
+            rc = open_one(r, dir, e->d_name, (int)num, errstr, errstr_size);
+    }
+    closedir(d);
+    return rc;
+}
+
 lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, char *errstr,
                                       size_t errstr_size) {
     lg_state_reader *r = calloc(1, sizeof *r);
-    if (!r) {
+    if (!r || !(r->state_dir = strdup(state_dir))) {
         snprintf(errstr, errstr_size, "out of memory");
+        free(r);
         return NULL;
     }
-    char current[4096];
-    snprintf(current, sizeof current, "%s/CURRENT", state_dir);
-    if (access(current, R_OK) != 0) {
-        snprintf(errstr, errstr_size, "%s: no lineage state here (%s)", state_dir, strerror(errno));
-        goto fail;
-    }
+    r->cache_mb = cache_mb;
+    r->partitioned = !has_db(state_dir);
     const char *tmp = getenv("TMPDIR");
     snprintf(r->scratch, sizeof r->scratch, "%s/lineaged-reader-XXXXXX",
              tmp && *tmp ? tmp : "/tmp");
@@ -60,29 +149,42 @@ lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, ch
         r->scratch[0] = '\0';
         goto fail;
     }
-    lg_graph_opts go = {.cache_mb = cache_mb, .secondary_dir = r->scratch};
-    r->g = lg_graph_open(state_dir, &go, errstr, errstr_size);
-    if (!r->g)
+    if (!r->partitioned ? open_one(r, state_dir, "flat", -1, errstr, errstr_size) != 0
+                        : scan_partitions(r, errstr, errstr_size) != 0)
         goto fail;
+    if (!r->n) {
+        snprintf(errstr, errstr_size,
+                 "%s: no lineage state here (no CURRENT file, no p<N> "
+                 "partitions)",
+                 state_dir);
+        goto fail;
+    }
     return r;
 fail:
     lg_state_reader_close(r);
     return NULL;
 }
 
-lg_graph *lg_state_reader_graph(lg_state_reader *r) {
-    return r->g;
+const lg_q_graphs *lg_state_reader_graphs(lg_state_reader *r) {
+    return &r->view;
 }
 
 int lg_state_reader_refresh(lg_state_reader *r, char *errstr, size_t errstr_size) {
-    return lg_graph_refresh(r->g, errstr, errstr_size);
+    for (size_t i = 0; i < r->n; i++)
+        if (lg_graph_refresh(r->graphs[i], errstr, errstr_size) != 0)
+            return -1;
+    return r->partitioned ? scan_partitions(r, errstr, errstr_size) : 0;
 }
 
 void lg_state_reader_close(lg_state_reader *r) {
     if (!r)
         return;
-    lg_graph_close(r->g);
+    for (size_t i = 0; i < r->n; i++)
+        lg_graph_close(r->graphs[i]);
+    free(r->graphs);
+    free(r->numbers);
     if (r->scratch[0])
         nftw(r->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(r->state_dir);
     free(r);
 }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define BOB "bob@acme.example"
 #define ACCT "arn:aws:iam::111122223333:"
@@ -56,7 +57,7 @@ static int demo_teardown(void **state) {
 }
 
 static lg_graph *dg(void) {
-    return lg_state_reader_graph(demo);
+    return lg_state_reader_graphs(demo)->v[0]; /* replay's layout: one graph */
 }
 
 static const lg_q_item *item(const lg_q_result *r, const char *id) {
@@ -691,6 +692,134 @@ static void test_offboard_rules(void **state) {
     hand_close(&h);
 }
 
+/* ---- the daemon's partitions: one graph per facts partition ---- */
+
+static lg_graph *part_open(const char *dir) {
+    char err[256];
+    mkdir(dir, 0700);
+    lg_graph *g = lg_graph_open(dir, NULL, err, sizeof err);
+    assert_non_null(g);
+    return g;
+}
+
+static void part_apply(lg_graph *g, const char *evt, int64_t t, lg_fact f) {
+    char err[256];
+    lg_record rec = {.source = LG_SRC_CLOUDTRAIL, .event_id = S(evt), .time_ms = t};
+    assert_int_equal(lg_graph_apply(g, &rec, &f, err, sizeof err), 0);
+    assert_int_equal(lg_graph_commit(g, NULL, NULL, 0, err, sizeof err), 0);
+}
+
+static void test_partitions(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir("lg-query-parts"), path[1024];
+    lg_graph *g[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/p%d", dir, i);
+        g[i] = part_open(path);
+    }
+    /* p0: the directory (Okta) knows bob left */
+    part_apply(
+        g[0], "o1", T0,
+        (lg_fact){.type = LG_FACT_HUMAN, .kind = LG_NODE_HUMAN, .subject = S("bob@x.example")});
+    part_apply(g[0], "o2", T0 + 9 * DAY,
+               (lg_fact){.type = LG_FACT_HUMAN_STATUS,
+                         .kind = LG_NODE_HUMAN,
+                         .subject = S("bob@x.example"),
+                         .status = LG_STATUS_DEPARTED});
+    /* p1: an AWS account: a user tagged to bob and its key */
+    part_apply(g[1], "a1", T0 + DAY,
+               (lg_fact){.type = LG_FACT_CREATED,
+                         .kind = LG_NODE_IAM_USER,
+                         .subject = S(U("bob-svc")),
+                         .object = S("bob@x.example")});
+    part_apply(g[1], "a2", T0 + DAY,
+               (lg_fact){.type = LG_FACT_CREATED,
+                         .kind = LG_NODE_ACCESS_KEY,
+                         .subject = S("AKIAPART000000000001"),
+                         .parent_kind = LG_NODE_IAM_USER,
+                         .parent = S(U("bob-svc"))});
+    /* p2: a GitHub org: bob's account and a token */
+    part_apply(g[2], "g1", T0 + DAY,
+               (lg_fact){.type = LG_FACT_ALIAS,
+                         .kind = LG_NODE_GH_ACCOUNT,
+                         .subject = S("github:bob-x"),
+                         .object = S("bob@x.example")});
+    part_apply(g[2], "g2", T0 + 2 * DAY,
+               (lg_fact){.type = LG_FACT_CREATED,
+                         .kind = LG_NODE_GH_FINE_PAT,
+                         .subject = S("github-pat:abc"),
+                         .actor_kind = LG_NODE_GH_ACCOUNT,
+                         .actor = S("github:bob-x"),
+                         .parent_kind = LG_NODE_GH_ACCOUNT,
+                         .parent = S("github:bob-x")});
+    lg_q_graphs gs = {g, 3};
+    lg_q_opts o = {.graphs = &gs};
+    lg_q_result *r = NULL;
+    char err[512];
+    /* everything bob owns, across the partitions; his status from p0 */
+    assert_int_equal(lg_q_owns(NULL, "bob@x.example", &o, &r, err, sizeof err), 0);
+    assert_int_equal(r->items[0].human_status, LG_STATUS_DEPARTED);
+    assert_int_equal(r->items[0].partition, 0);
+    assert_int_equal(item(r, "AKIAPART000000000001")->partition, 1);
+    assert_int_equal(item(r, "github-pat:abc")->partition, 2);
+    assert_non_null(item(r, U("bob-svc")));
+    assert_non_null(item(r, "github:bob-x"));
+    lg_q_result_free(r);
+    /* an identity is found in its partition */
+    assert_int_equal(lg_q_owner(NULL, "AKIAPART000000000001", &o, &r, err, sizeof err), 0);
+    assert_string_equal(r->items[0].owner_id, "bob@x.example");
+    lg_q_result_free(r);
+    /* a person known in three partitions is one search result */
+    assert_int_equal(lg_q_search(NULL, "bob", 10, &o, &r, err, sizeof err), 0);
+    size_t people = 0;
+    for (size_t i = 0; i < r->nitems; i++)
+        people += r->items[i].kind == LG_NODE_HUMAN;
+    assert_int_equal(people, 1);
+    assert_int_equal(r->items[0].human_status, LG_STATUS_DEPARTED);
+    lg_q_result_free(r);
+    assert_int_equal(lg_q_review(NULL, &o, &r, err, sizeof err), 0);
+    assert_non_null(item(r, "github-pat:abc"));
+    assert_non_null(item(r, "AKIAPART000000000001"));
+    lg_q_result_free(r);
+    o.depth = 8;
+    assert_int_equal(lg_q_graph(NULL, "bob@x.example", &o, &r, err, sizeof err), 0);
+    assert_non_null(item(r, "AKIAPART000000000001"));
+    assert_non_null(item(r, "github-pat:abc"));
+    lg_q_result_free(r);
+    o.depth = 0;
+    assert_int_equal(lg_q_offboard(NULL, "bob-x", &o, &r, err, sizeof err), 0);
+    assert_int_equal(item(r, "github-pat:abc")->action, LG_Q_DEPROVISION);
+    lg_q_result_free(r);
+
+    /* the reader opens p<N> directories, and new ones on refresh */
+    lg_graph_close(g[2]);
+    lg_graph_close(g[1]);
+    snprintf(path, sizeof path, "%s/p2", dir);
+    char moved[1100];
+    snprintf(moved, sizeof moved, "%s/later", dir);
+    assert_int_equal(rename(path, moved), 0);
+    lg_state_reader *rd = lg_state_reader_open(dir, 0, err, sizeof err);
+    assert_non_null(rd);
+    assert_int_equal(lg_state_reader_graphs(rd)->n, 2);
+    assert_int_equal(rename(moved, path), 0);
+    assert_int_equal(lg_state_reader_refresh(rd, err, sizeof err), 0);
+    const lg_q_graphs *rg = lg_state_reader_graphs(rd);
+    assert_int_equal(rg->n, 3);
+    o.graphs = rg;
+    assert_int_equal(lg_q_owner(NULL, "github-pat:abc", &o, &r, err, sizeof err), 0);
+    assert_int_equal(r->items[0].partition, 2);
+    lg_q_result_free(r);
+    lg_state_reader_close(rd);
+    lg_graph_close(g[0]);
+    tu_rmtree(dir);
+    /* an empty directory holds no state */
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_null(lg_state_reader_open(dir, 0, err, sizeof err));
+    assert_non_null(strstr(err, "no lineage state"));
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest demo_tests[] = {
         cmocka_unit_test(test_find),
@@ -705,6 +834,7 @@ int main(void) {
         cmocka_unit_test(test_parse_time),
         cmocka_unit_test(test_point_in_time),
         cmocka_unit_test(test_offboard_rules),
+        cmocka_unit_test(test_partitions),
     };
     int failed = cmocka_run_group_tests_name("demo", demo_tests, demo_setup, demo_teardown);
     failed += cmocka_run_group_tests_name("hand", hand_tests, NULL, NULL);
