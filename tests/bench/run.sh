@@ -99,6 +99,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 t_start=$(date +%s)
+# other work on the machine skews every figure: recorded with the results
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 errors=0
 
@@ -170,14 +172,17 @@ fail_row() {
 
 # ---- machine ----
 machine_json() {
-    local cpu mem kernel os
+    local cpu mem kernel os load_end
+    load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
     cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
     mem=$(awk '/^MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo 2>/dev/null)
     kernel=$(uname -sr)
     os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}")
-    printf '{"nproc":%s,"cpu_model":%s,"mem_total_mb":%s,"kernel":%s,"os":%s}' \
+    printf '{"nproc":%s,"cpu_model":%s,"mem_total_mb":%s,"kernel":%s,"os":%s,' \
         "$(nproc)" "$(json_str "${cpu:-unknown}")" "${mem:-0}" "$(json_str "$kernel")" \
         "$(json_str "${os:-unknown}")"
+    printf '"loadavg_start":%s,"loadavg_end":%s}' "$(json_str "$load_start")" \
+        "$(json_str "$load_end")"
 }
 
 # ---- programs ----
@@ -346,6 +351,9 @@ bench_replay() {
 # Until then the rows say so instead of showing numbers.
 bench_kafka() {
     local why="not measured yet: needs the exactly-once run mode"
+    if "$LINEAGED" config 2>/dev/null | grep -q 'processing.guarantee'; then
+        why="$why measurement (the mode exists; its benchmark is the next part of this harness)"
+    fi
     add_row kafka.run_events_per_s "Kafka: lineaged run, exactly-once, topic to derived events" \
         "" "events/s" "" 0 "[]" "$why"
     add_row kafka.bare_consumer_events_per_s "Kafka: bare consumer (kcat) on the same topic" "" \
@@ -381,6 +389,9 @@ bench_state() {
     nhis=$(json_num "$log_dir/state-count.json" nhis)
     humans=$(json_num "$log_dir/state-count.json" humans)
     bytes=$(du -sb "$st" | cut -f1)
+    local sst wal
+    sst=$(find "$st" -name '*.sst' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+    wal=$(find "$st" -name '*.log' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
     add_row state.nhis "NHIs in the state (people: $humans)" "$nhis" "NHIs" "" 0 "[]" \
         "built by replaying $events generated creation events"
     add_row state.build_events_per_s "state build: creation events replayed" \
@@ -388,7 +399,7 @@ bench_state() {
         "$events events in $(calc "$wall") s; every event creates identities"
     add_row state.disk_bytes_per_nhi "disk per NHI (whole state directory / NHIs)" \
         "$(calc "$bytes / $nhis")" "bytes" "" 0 "[]" \
-        "$bytes bytes: SST files, RocksDB write-ahead logs, dedupe keys, links"
+        "$bytes bytes: $sst in SST files ($(calc "$sst / $nhis") B/NHI), $wal in write-ahead logs"
 
     # owner-lineage query for the person with $big descendants
     local owner q=$log_dir/query.json
@@ -514,6 +525,25 @@ bench_profile() {
         say "profile: neither perf counters nor valgrind are available: skipped"
         return
     fi
+    # where the time goes at full size: a flat sample of the whole replay
+    # corpus with perf's software clock, which works where counters do not
+    if command -v perf >/dev/null && perf record -q -e cpu-clock -o "$work/pc.data" true \
+        >/dev/null 2>&1; then
+        say "profile: perf cpu-clock samples over the replay corpus"
+        mapfile -t args < <(inputs_of "$dir")
+        rm -rf "$work/prof2"
+        if perf record -q -e cpu-clock -F 999 -o "$out_dir/perf-cpu-clock.data" -- "$LINEAGED" \
+            replay --state "$work/prof2" "${args[@]}" >/dev/null 2>>"$log_dir/profile.err"; then
+            {
+                echo
+                echo "== perf cpu-clock samples over $(json_num "$dir/manifest.json" records) events =="
+                perf report -i "$out_dir/perf-cpu-clock.data" --stdio --sort dso 2>/dev/null |
+                    grep -v '^#' | grep -v '^$' | head -n 12
+                perf report -i "$out_dir/perf-cpu-clock.data" --stdio --sort sym 2>/dev/null |
+                    grep -v '^#' | grep -v '^$' | head -n 50
+            } >>"$out_dir/profile.txt"
+        fi
+    fi
     say "profile written to $out_dir/profile.txt"
 }
 
@@ -568,6 +598,8 @@ dirty=false
         "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM;" \
         "build: ${build_type:-?}$([[ $sanitized == true ]] && echo ' WITH SANITIZERS (not a benchmark)')"
     [[ $scale != full ]] && echo "note: $scale scale; the targets are stated for the full scale (make bench)"
+    echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg)" \
+        "(anything above ~0.3 means other work shared the CPUs)"
     printf '%s\n' "${rows[@]}" | awk '
     function field(s, k,    m) {
         if (match(s, "\"" k "\":(\"([^\"\\\\]|\\\\.)*\"|[^,}]*)")) {
