@@ -783,6 +783,16 @@ static const lg_node *resolve(qctx *c, const char *input, int *rc, char *errstr,
         return NULL;
     }
     c->g = c->gs->v[part];
+    if (!exists_at(n, c->t)) {
+        char t[40], since[40];
+        fmt_day(c->t, t, sizeof t);
+        fmt_day(n->created_ms != LG_TIME_NONE ? n->created_ms : n->first_used_ms, since,
+                sizeof since);
+        snprintf(errstr, errstr_size, "%s did not exist yet on %s (it appears on %s)", n->id, t,
+                 since);
+        *rc = LG_Q_NOT_FOUND;
+        return NULL;
+    }
     return n;
 }
 
@@ -1086,6 +1096,24 @@ static size_t count_dependants(qctx *c, const char *root) {
     return count;
 }
 
+/* How an identity came to be the person's: the link that reaches them. */
+static const char *why_theirs(const lg_q_item *it) {
+    switch (it->nchain ? it->basis[it->nchain - 1] : LG_BASIS_NONE) {
+    case LG_BASIS_EXPLICIT:
+        return "owner tag";
+    case LG_BASIS_CREATOR:
+        return "they created it";
+    case LG_BASIS_SESSION:
+        return "made in their session";
+    case LG_BASIS_ALIAS:
+        return "made by their account";
+    case LG_BASIS_INHERITED:
+        return "a credential of theirs";
+    default:
+        return "attribution";
+    }
+}
+
 static void recommend(need_ctx *nc, lg_q_item *it) {
     qctx *c = nc->c;
     char day[16] = "";
@@ -1136,10 +1164,12 @@ static void recommend(need_ctx *nc, lg_q_item *it) {
         use =
             pfmt(c, "unused since %s (%" PRId64 " days)", ud, (c->ref - it->last_used_ms) / DAY_MS);
     }
-    const char *basis = it->nchain ? lg_basis_name(it->basis[it->nchain - 1]) : "none";
-    const char *deps =
-        it->ndependants ? pfmt(c, "; %zu identities below it go with it", it->ndependants) : "";
-    it->reason = pfmt(c, "%s%s; exists for %s only (%s)%s", priv, use, nc->person, basis, deps);
+    const char *deps = it->ndependants == 1 ? "; the identity below it goes with it"
+                       : it->ndependants
+                           ? pfmt(c, "; the %zu identities below it go with it", it->ndependants)
+                           : "";
+    it->reason = pfmt(c, "%s%s; nothing else depends on it, %s is its only owner (%s)%s", priv, use,
+                      nc->person, why_theirs(it), deps);
 }
 
 int lg_q_offboard(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_result **out,
@@ -1167,27 +1197,33 @@ int lg_q_offboard(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_resu
 
 typedef struct scan_ctx {
     qctx *c;
-    strvec ids;
     const char *q; /* search */
     int mode;
+    strset *seen;
+    void (*visit)(qctx *, const lg_node *);
 } scan_ctx;
 
 enum { SCAN_NHI, SCAN_SEARCH };
 
+/* Evaluates each node as the iterator decodes it (no second read). */
 static int scan_cb(void *opaque, lg_node *n) {
     scan_ctx *s = opaque;
+    qctx *c = s->c;
     if (s->mode == SCAN_NHI) {
         if (!lg_node_kind_is_nhi(n->kind) || n->kind == LG_NODE_STS_SESSION)
             return 0;
     } else if (!strcasestr(n->id, s->q) && !(n->name && strcasestr(n->name, s->q))) {
         return 0;
     }
-    const char *id = pdup(s->c, n->id);
-    if (!id || strvec_push(&s->ids, id) < 0) {
-        s->c->oom = true;
+    if (!exists_at(n, c->t) || strset_has(s->seen, n->id))
+        return 0;
+    const char *id = pdup(c, n->id);
+    if (!id || strset_add(s->seen, id) < 0) {
+        c->oom = true;
         return -1;
     }
-    return 0;
+    s->visit(c, n);
+    return c->oom || c->r->truncated ? 1 : 0;
 }
 
 /* Calls visit for each node of every partition that passes the scan's
@@ -1199,18 +1235,12 @@ static int scan(qctx *c, int mode, const char *q, void (*visit)(qctx *, const lg
     int rc = 0;
     for (size_t p = 0; p < c->gs->n && rc == 0 && !c->oom && !c->r->truncated; p++) {
         c->g = c->gs->v[p];
-        scan_ctx s = {c, {0}, q, mode};
+        scan_ctx s = {c, q, mode, &seen, visit};
         rc = lg_graph_foreach(c->g, scan_cb, &s);
-        if (rc != 0 && !c->oom)
+        if (rc > 0 && !c->oom)
+            rc = 0; /* stopped at max_items */
+        else if (rc != 0 && !c->oom)
             snprintf(errstr, errstr_size, "query: cannot scan the state (corrupt node record)");
-        for (size_t i = 0; rc == 0 && i < s.ids.n && !c->oom && !c->r->truncated; i++) {
-            if (strset_add(&seen, s.ids.v[i]) != 1)
-                continue;
-            const lg_node *n = get_node(c, s.ids.v[i]);
-            if (n && exists_at(n, c->t))
-                visit(c, n);
-        }
-        free(s.ids.v);
     }
     strset_free(&seen);
     return rc ? -1 : 0;
@@ -1295,11 +1325,13 @@ static int cmp_search(const void *pa, const void *pb) {
 }
 
 static void search_visit(qctx *c, const lg_node *n) {
+    lg_graph *scanning = c->g;
     if (n->kind == LG_NODE_HUMAN) /* from where the person is best known */
         n = best_person(c, n->id);
     lg_q_item *it = push_bounded(c);
     if (it)
         fill(c, it, n, "match", NULL);
+    c->g = scanning;
 }
 
 int lg_q_search(lg_graph *g, const char *q, size_t limit, const lg_q_opts *o, lg_q_result **out,

@@ -42,7 +42,7 @@ struct lg_api {
     pthread_mutex_t gmu;
     lg_state_reader *reader;
     int64_t refreshed_at; /* monotonic ms of the last catch-up */
-    bool refresh_failed;
+    atomic_bool refresh_failed;
     atomic_bool ready;
     /* metrics */
     lg_metrics *metrics;
@@ -635,10 +635,14 @@ static enum MHD_Result probe(lg_api *a, struct MHD_Connection *c, bool ready_pro
         lg_strbuf_puts(&b, "{\"status\":\"ok\"}");
         return send_json(a, c, route, &b);
     }
-    pthread_mutex_lock(&a->gmu);
-    refresh_if_due(a);
-    bool state_ok = !a->refresh_failed;
-    pthread_mutex_unlock(&a->gmu);
+    bool state_ok;
+    if (pthread_mutex_trylock(&a->gmu) == 0) {
+        refresh_if_due(a);
+        state_ok = !a->refresh_failed;
+        pthread_mutex_unlock(&a->gmu);
+    } else { /* a query is running: the last catch-up tells */
+        state_ok = !atomic_load(&a->refresh_failed);
+    }
     bool ready = state_ok && atomic_load(&a->ready);
     lg_strbuf_printf(&b, "{\"ready\":%s,\"state\":\"%s\"}", ready ? "true" : "false",
                      state_ok ? "ok" : "cannot catch up with the daemon's state");

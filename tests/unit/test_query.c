@@ -275,6 +275,7 @@ static void test_owns(void **state) {
     lg_q_result_free(r);
 
     /* a person, not an NHI */
+    o.as_of = 0;
     assert_int_equal(lg_q_owns(dg(), REPORT_KEY, &o, &r, err, sizeof err), LG_Q_NOT_FOUND);
     assert_non_null(strstr(err, "not a person"));
 }
@@ -614,8 +615,11 @@ static void test_point_in_time(void **state) {
     assert_string_equal(r->items[0].evidence[1], "cloudtrail:evt-6");
     assert_string_equal(r->confidence, "high");
     lg_q_result_free(r);
-    /* before it existed */
+    /* before it existed: no owner, it was not there */
     o.as_of = at("2025-01-01");
+    assert_int_equal(lg_q_owner(h.g, "AKIASVC0000000000001", &o, &r, err, sizeof err),
+                     LG_Q_NOT_FOUND);
+    assert_non_null(strstr(err, "did not exist yet on 2025-01-01 (it appears on 2025-01-02)"));
     assert_int_equal(lg_q_owns(h.g, "alice@x.example", &o, &r, err, sizeof err), 0);
     assert_null(item(r, U("svc")));
     lg_q_result_free(r);

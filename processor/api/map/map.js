@@ -434,7 +434,8 @@
     const n = d.node;
     body.textContent = "";
     body.appendChild(el("div", "d-title", n.name || n.id));
-    body.appendChild(el("div", "d-kind", n.kind.replace(/_/g, " ") + " \u00b7 " + n.system));
+    body.appendChild(el("div", "d-kind", n.kind === "human" ? "person" :
+      n.kind.replace(/_/g, " ") + " \u00b7 " + n.system));
     const pills = el("div", "pills");
     if (n.kind === "human") pill(pills, n.status, n.status === "active" ? "ok" : "bad");
     else pill(pills, n.status, n.status === "active" ? "ok" : "gone");
@@ -508,7 +509,8 @@
     body.appendChild(el("h3", null, "Offboarding: " + r.summary.deprovision + " deprovision, " +
       r.summary.reassign + " reassign, " + r.summary.safe_to_remove + " safe to remove"));
     const ul = el("ul", "evidence offboard");
-    for (const it of r.items) {
+    const SHOW = 40; // a person with hundreds of identities: the first ones, then a count
+    for (const it of r.items.slice(0, SHOW)) {
       const li = el("li");
       pill(li, it.action.replace(/_/g, " "), it.action === "reassign" ? "warn" :
         it.action === "deprovision" ? "bad" : "gone");
@@ -516,6 +518,9 @@
       li.appendChild(el("span", "e", it.reason));
       ul.appendChild(li);
     }
+    if (r.items.length > SHOW)
+      ul.appendChild(el("li", "muted", "\u2026 and " + (r.items.length - SHOW) +
+        " more: lineaged query offboard " + id + " (or /api/offboard) lists them all"));
     body.appendChild(ul);
   }
 
