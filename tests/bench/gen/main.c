@@ -20,7 +20,9 @@
  *   --big-owner); it starts where the create stream ends (90 days later).
  *
  * Writes DIR/cloudtrail.jsonl, okta.jsonl, github.jsonl, bedrock.jsonl (one
- * record per line) and DIR/manifest.json (parameters and counts). Exit 0 on
+ * record per line) and DIR/manifest.json (parameters and counts; nhis counts
+ * the identities the records make graph nodes of, as lineaged names them:
+ * every session key a CloudTrail record carries, each account's SSO role). Exit 0 on
  * success, 1 on an I/O error, 2 on a usage error.
  */
 #include "tests/bench/gen/cloudtrail.h"
@@ -64,6 +66,10 @@ typedef struct sim {
     uint32_t cur_person, cur_step;
     /* per person */
     uint8_t *departed;
+    /* session generation + 1 last named by a CloudTrail record (what makes
+     * it a node of the graph: invocation logs name the role, not the key) */
+    uint32_t *agent_gen, *sso_counted;
+    uint8_t sso_role_seen[64]; /* per account: its SSO role became a node */
     uint32_t *sso_gen;
     int64_t *sso_start;
     /* flat per item arrays (lg_gen_offset) */
@@ -74,7 +80,7 @@ typedef struct sim {
     uint32_t departures_total, departures_done;
     /* counters */
     uint64_t created[LG_GEN_NHI_COUNT];
-    uint64_t sso_sessions, renewed_sessions, agent_sessions;
+    uint64_t sso_sessions, renewed_sessions, agent_sessions, sso_roles;
     uint64_t usage, creations, changes, failed_calls, okta_people;
     uint64_t records[OUT_COUNT], bytes[OUT_COUNT]; /* of the closed outputs */
 } sim;
@@ -95,10 +101,17 @@ static void emit(sim *s, int out) {
     lg_gen_buf_reset(&s->rec);
 }
 
-static void sso_caller(sim *s, uint32_t p, lg_gen_caller *w) {
-    if (!s->sso_start[p]) {
+/* Person p's current SSO session; ct: for a CloudTrail record. */
+static void sso_caller(sim *s, uint32_t p, lg_gen_caller *w, bool ct) {
+    if (!s->sso_start[p])
         s->sso_start[p] = s->c.t_ms - 60000;
+    if (ct && s->sso_counted[p] != s->sso_gen[p] + 1) {
+        s->sso_counted[p] = s->sso_gen[p] + 1;
         s->sso_sessions++;
+        if (!s->sso_role_seen[p % s->co.accounts]) {
+            s->sso_role_seen[p % s->co.accounts] = 1;
+            s->sso_roles++;
+        }
     }
     lg_gen_caller_sso(&s->co, p, s->sso_gen[p], s->sso_start[p], w);
 }
@@ -134,7 +147,7 @@ static void create_step(sim *s, uint32_t p, uint32_t step) {
     case LG_GEN_IAM_ROLE:
     case LG_GEN_SVC_CRED:
     case LG_GEN_AGENT:
-        sso_caller(s, p, &w);
+        sso_caller(s, p, &w, true);
         lg_gen_ct_create(c, &w, p, kind, k, kind == LG_GEN_IAM_USER && k % 3 == 0);
         emit(s, OUT_CT);
         return;
@@ -189,12 +202,14 @@ static void role_session_caller(sim *s, uint32_t p, uint32_t j, lg_gen_caller *w
     lg_gen_caller_role_session(&s->co, p, j, s->role_gen[at], s->role_start[at], w);
 }
 
-static void agent_caller(sim *s, uint32_t p, lg_gen_caller *w) {
-    /* agents' sessions rotate every ~100k events of the stream */
+/* Person p's agent acting; ct: for a CloudTrail record. */
+static void agent_caller(sim *s, uint32_t p, lg_gen_caller *w, bool ct) {
+    /* an agent's execution-role session lasts an hour of event time */
     uint32_t gen = (uint32_t)(s->c.t_ms / 3600000);
-    bool first = !lg_gen_rng_below(&s->rng, 64);
-    if (first)
+    if (ct && s->agent_gen[p] != gen + 1) {
+        s->agent_gen[p] = gen + 1;
         s->agent_sessions++;
+    }
     lg_gen_caller_agent_role(&s->co, p, 0, gen, (int64_t)gen * 3600000, w);
 }
 
@@ -242,7 +257,7 @@ static void usage_event(sim *s) {
         }
         if (lg_gen_rng_permille(&s->rng, 20))
             renew_sso(s, p);
-        sso_caller(s, p, &w);
+        sso_caller(s, p, &w, true);
         lg_gen_ct_usage(c, &w, false);
         emit(s, OUT_CT);
     } else if (roll < 730) {
@@ -279,17 +294,17 @@ static void usage_event(sim *s) {
     } else if (roll < 970) {
         unsigned who = (unsigned)lg_gen_rng_below(&s->rng, 10);
         if (who < 5)
-            agent_caller(s, p, &w);
+            agent_caller(s, p, &w, false);
         else if (who < 8 || s->departed[p])
             role_session_caller(s, p,
                                 (uint32_t)lg_gen_rng_below(&s->rng, r->n[LG_GEN_ROLE_SESSION]), &w);
         else
-            sso_caller(s, p, &w);
+            sso_caller(s, p, &w, false);
         lg_gen_bedrock_log(c, &w);
         emit(s, OUT_BEDROCK);
     } else if (roll < 990) {
         if (lg_gen_rng_permille(&s->rng, 500))
-            agent_caller(s, p, &w);
+            agent_caller(s, p, &w, true);
         else
             role_session_caller(s, p,
                                 (uint32_t)lg_gen_rng_below(&s->rng, r->n[LG_GEN_ROLE_SESSION]), &w);
@@ -301,7 +316,7 @@ static void usage_event(sim *s) {
             session_call(s, p);
             return;
         }
-        sso_caller(s, q, &w);
+        sso_caller(s, q, &w, true);
         lg_gen_ct_invoke_agent(c, &w, p, 0);
         emit(s, OUT_CT);
     }
@@ -325,9 +340,9 @@ static void change_event(sim *s) {
         if (what == LG_GEN_DELETE_KEY || what == LG_GEN_DEACTIVATE_KEY)
             s->key_dead[lg_gen_offset(&s->co, p, LG_GEN_ACCESS_KEY) + i] = 1;
         if (s->departed[p]) /* an administrator cleans up after a departure */
-            sso_caller(s, s->admin, &w);
+            sso_caller(s, s->admin, &w, true);
         else
-            sso_caller(s, p, &w);
+            sso_caller(s, p, &w, true);
         lg_gen_ct_iam_change(c, &w, what, p, i, admin, owner);
         emit(s, OUT_CT);
     } else if (roll < 85) {
@@ -424,7 +439,7 @@ static int write_manifest(sim *s, char *errstr, size_t errstr_size) {
     snprintf(t1, sizeof t1, "%s", b.p);
     lg_gen_buf_free(&b);
     uint64_t records = 0, bytes = 0,
-             nhis = s->sso_sessions + s->renewed_sessions + s->agent_sessions;
+             nhis = s->sso_sessions + s->renewed_sessions + s->agent_sessions + s->sso_roles;
     for (int i = 0; i < OUT_COUNT; i++)
         records += s->records[i], bytes += s->bytes[i];
     for (int k = 0; k < LG_GEN_NHI_COUNT; k++)
@@ -451,11 +466,13 @@ static int write_manifest(sim *s, char *errstr, size_t errstr_size) {
     fprintf(fp,
             "\n  },\n  \"mix\": {\"usage\": %llu, \"creations\": %llu, \"changes\": %llu, "
             "\"departures\": %u, \"failed_calls\": %llu},\n  \"nhis\": {\"total\": %llu, "
-            "\"sso_sessions\": %llu, \"renewed_role_sessions\": %llu, \"agent_sessions\": %llu",
+            "\"sso_sessions\": %llu, \"renewed_role_sessions\": %llu, \"agent_sessions\": %llu, "
+            "\"sso_roles\": %llu",
             (unsigned long long)s->usage, (unsigned long long)s->creations,
             (unsigned long long)s->changes, s->departures_done, (unsigned long long)s->failed_calls,
             (unsigned long long)nhis, (unsigned long long)s->sso_sessions,
-            (unsigned long long)s->renewed_sessions, (unsigned long long)s->agent_sessions);
+            (unsigned long long)s->renewed_sessions, (unsigned long long)s->agent_sessions,
+            (unsigned long long)s->sso_roles);
     for (int k = 0; k < LG_GEN_NHI_COUNT; k++)
         fprintf(fp, ", \"%s\": %llu", lg_gen_nhi_name((lg_gen_nhi)k),
                 (unsigned long long)s->created[k]);
@@ -480,7 +497,7 @@ static const char usage_text[] =
     "  --events N      mixed: events to write (default 200000)\n"
     "  --people N      people (default: events/2000, at least 3; create, use: 20000)\n"
     "  --big-owner N   person 0 gets N NHIs instead of 50 (default 0 = 50)\n"
-    "  --accounts N    AWS accounts (default people/250+1, at most 50)\n"
+    "  --accounts N    AWS accounts (default people/250+1; at most 50)\n"
     "  --seed S        random seed of the company (default 1)\n"
     "  --stream-seed S random seed of the stream (default: --seed): other events,\n"
     "                  same identities\n"
@@ -541,7 +558,7 @@ static int parse_args(int argc, char **argv, gen_opts *o) {
         case 'b':
         case 'a':
         case 'd':
-            ok = parse_u64(optarg, &v) && v <= 100000000;
+            ok = parse_u64(optarg, &v) && v <= (ch == 'a' ? 50 : 100000000);
             if (ok)
                 *(ch == 'p'   ? &o->people
                   : ch == 'b' ? &o->big_owner
@@ -573,6 +590,8 @@ static int parse_args(int argc, char **argv, gen_opts *o) {
 
 static void sim_free(sim *s) {
     free(s->departed);
+    free(s->agent_gen);
+    free(s->sso_counted);
     free(s->sso_gen);
     free(s->sso_start);
     free(s->role_gen);
@@ -609,6 +628,8 @@ int main(int argc, char **argv) {
     }
     uint32_t np = s.co.people;
     s.departed = calloc(np, 1);
+    s.agent_gen = calloc(np, sizeof *s.agent_gen);
+    s.sso_counted = calloc(np, sizeof *s.sso_counted);
     s.sso_gen = calloc(np, sizeof *s.sso_gen);
     s.sso_start = calloc(np, sizeof *s.sso_start);
     uint64_t nsess = lg_gen_total(&s.co, LG_GEN_ROLE_SESSION);
@@ -617,8 +638,8 @@ int main(int argc, char **argv) {
     s.key_dead = calloc(lg_gen_total(&s.co, LG_GEN_ACCESS_KEY), 1);
     s.pat_dead = calloc(lg_gen_total(&s.co, LG_GEN_GH_PAT), 1);
     s.classic_dead = calloc(lg_gen_total(&s.co, LG_GEN_GH_CLASSIC), 1);
-    if (!s.departed || !s.sso_gen || !s.sso_start || !s.role_gen || !s.role_start || !s.key_dead ||
-        !s.pat_dead || !s.classic_dead) {
+    if (!s.departed || !s.agent_gen || !s.sso_counted || !s.sso_gen || !s.sso_start ||
+        !s.role_gen || !s.role_start || !s.key_dead || !s.pat_dead || !s.classic_dead) {
         snprintf(err, sizeof err, "out of memory");
         goto cleanup;
     }
