@@ -189,7 +189,8 @@ int lg_cli_query(int argc, char **argv, lg_cli_config_loader load) {
     int rc = 1;
     lg_q_result *r = NULL;
     lg_strbuf out = LG_STRBUF_INIT;
-    lg_state_reader *rd = lg_state_reader_open(state, (size_t)cfg->cache_mb, err, sizeof err);
+    lg_state_reader *rd =
+        lg_state_reader_open(state, (size_t)cfg->cache_mb, false, err, sizeof err);
     if (!rd) {
         fprintf(stderr, "lineaged: query: %s\n", err);
         goto cleanup;

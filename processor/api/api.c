@@ -369,6 +369,10 @@ static enum MHD_Result query(lg_api *a, struct MHD_Connection *c, const char *ro
     refresh_if_due(a);
     lg_graph *g = NULL; /* the graphs are in the options */
     o.graphs = lg_state_reader_graphs(a->reader);
+    if (!o.graphs->n) {
+        pthread_mutex_unlock(&a->gmu);
+        return send_error(a, c, route, 503, "no lineage state yet (the daemon has no partition)");
+    }
     switch (q) {
     case LG_RQ_OWNER:
         rc = lg_q_owner(g, subject, &o, &r, err, sizeof err);
@@ -638,14 +642,14 @@ static enum MHD_Result probe(lg_api *a, struct MHD_Connection *c, bool ready_pro
     bool state_ok;
     if (pthread_mutex_trylock(&a->gmu) == 0) {
         refresh_if_due(a);
-        state_ok = !a->refresh_failed;
+        state_ok = !a->refresh_failed && lg_state_reader_graphs(a->reader)->n > 0;
         pthread_mutex_unlock(&a->gmu);
     } else { /* a query is running: the last catch-up tells */
         state_ok = !atomic_load(&a->refresh_failed);
     }
     bool ready = state_ok && atomic_load(&a->ready);
     lg_strbuf_printf(&b, "{\"ready\":%s,\"state\":\"%s\"}", ready ? "true" : "false",
-                     state_ok ? "ok" : "cannot catch up with the daemon's state");
+                     state_ok ? "ok" : "no state yet, or cannot catch up with the daemon's");
     if (!ready) {
         lg_strbuf_putc(&b, '\n');
         return send_buf(a, c, route, 503, "application/json; charset=utf-8", &b);
@@ -772,7 +776,8 @@ lg_api *lg_api_start(const lg_api_opts *o, char *errstr, size_t errstr_size) {
     a->m_query_seconds = lg_metrics_family(
         a->metrics, LG_METRIC_HISTOGRAM, "lineaged_api_query_seconds",
         "Time to answer a query, per query.", "query", qsec, sizeof qsec / sizeof *qsec);
-    a->reader = lg_state_reader_open(o->state_dir, o->cache_mb, errstr, errstr_size);
+    a->reader =
+        lg_state_reader_open(o->state_dir, o->cache_mb, o->wait_for_state, errstr, errstr_size);
     if (!a->reader)
         goto fail;
     a->refreshed_at = mono_ms();

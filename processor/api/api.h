@@ -54,6 +54,10 @@ typedef struct lg_api_opts {
     const char *events_file; /* follow this JSON-lines file of derived events; may be NULL */
     size_t feed_size;        /* derived events kept for the feed; 0 = 500 */
     bool start_unready;      /* /readyz says 503 until lg_api_set_ready(true) */
+    bool wait_for_state;     /* a state directory with no state yet is fine (the
+                                daemon's before its first partition): queries
+                                and /readyz answer 503 until it appears; else
+                                lg_api_start fails */
 } lg_api_opts;
 
 /** Fills listen and token from the configuration (api.listen, api.token,

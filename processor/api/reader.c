@@ -17,6 +17,7 @@ struct lg_state_reader {
     char *state_dir;
     size_t cache_mb;
     bool partitioned;
+    bool allow_empty;
     lg_graph **graphs; /* flat: one; partitioned: by partition number order */
     int *numbers;      /* partition numbers (-1 for the flat layout) */
     size_t n, cap;
@@ -107,7 +108,11 @@ static bool is_open(const lg_state_reader *r, int number) {
 
 /* Opens the partitions p<N> of the state not opened yet. */
 static int scan_partitions(lg_state_reader *r, char *errstr, size_t errstr_size) {
+    if (!r->n && has_db(r->state_dir)) /* a flat state appeared */
+        return open_one(r, r->state_dir, "flat", -1, errstr, errstr_size);
     DIR *d = opendir(r->state_dir);
+    if (!d && errno == ENOENT && r->allow_empty)
+        return 0;
     if (!d) {
         snprintf(errstr, errstr_size, "%s: no lineage state here (%s)", r->state_dir,
                  strerror(errno));
@@ -131,8 +136,8 @@ static int scan_partitions(lg_state_reader *r, char *errstr, size_t errstr_size)
     return rc;
 }
 
-lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, char *errstr,
-                                      size_t errstr_size) {
+lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, bool allow_empty,
+                                      char *errstr, size_t errstr_size) {
     lg_state_reader *r = calloc(1, sizeof *r);
     if (!r || !(r->state_dir = strdup(state_dir))) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -140,6 +145,7 @@ lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, ch
         return NULL;
     }
     r->cache_mb = cache_mb;
+    r->allow_empty = allow_empty;
     r->partitioned = !has_db(state_dir);
     const char *tmp = getenv("TMPDIR");
     snprintf(r->scratch, sizeof r->scratch, "%s/lineaged-reader-XXXXXX",
@@ -152,7 +158,7 @@ lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, ch
     if (!r->partitioned ? open_one(r, state_dir, "flat", -1, errstr, errstr_size) != 0
                         : scan_partitions(r, errstr, errstr_size) != 0)
         goto fail;
-    if (!r->n) {
+    if (!r->n && !allow_empty) {
         snprintf(errstr, errstr_size,
                  "%s: no lineage state here (no CURRENT file, no p<N> "
                  "partitions)",

@@ -20,16 +20,20 @@
 #include "state/graph.h"
 #include "state/query.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct lg_state_reader lg_state_reader;
 
-/** Opens state_dir (which must hold a lineage state, flat or partitioned)
- *  as secondary instances. cache_mb 0 = 64 (per graph). Returns NULL with
- *  errstr on error. */
-lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, char *errstr,
-                                      size_t errstr_size);
+/** Opens state_dir (a lineage state, flat or partitioned) as secondary
+ *  instances. cache_mb 0 = 64 (per graph). With allow_empty, a directory
+ *  holding no state yet (a daemon that has not been assigned a partition
+ *  yet, or no directory at all) gives a reader with no graphs, which refresh
+ *  fills when the state appears; without, that is an error. Returns NULL
+ *  with errstr on error. */
+lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, bool allow_empty,
+                                      char *errstr, size_t errstr_size);
 
 /** The graphs to query (borrowed; see the file comment). */
 const lg_q_graphs *lg_state_reader_graphs(lg_state_reader *r);

@@ -42,7 +42,7 @@ static int demo_setup(void **state) {
     demo_dir = tu_tmpdir("lg-query-demo");
     if (!demo_dir || demo_state_build(demo_dir, NULL) != 0)
         return -1;
-    demo = lg_state_reader_open(demo_dir, 0, err, sizeof err);
+    demo = lg_state_reader_open(demo_dir, 0, false, err, sizeof err);
     if (!demo)
         fprintf(stderr, "reader: %s\n", err);
     return demo ? 0 : -1;
@@ -802,7 +802,7 @@ static void test_partitions(void **state) {
     char moved[1100];
     snprintf(moved, sizeof moved, "%s/later", dir);
     assert_int_equal(rename(path, moved), 0);
-    lg_state_reader *rd = lg_state_reader_open(dir, 0, err, sizeof err);
+    lg_state_reader *rd = lg_state_reader_open(dir, 0, false, err, sizeof err);
     assert_non_null(rd);
     assert_int_equal(lg_state_reader_graphs(rd)->n, 2);
     assert_int_equal(rename(moved, path), 0);
@@ -818,7 +818,7 @@ static void test_partitions(void **state) {
     tu_rmtree(dir);
     /* an empty directory holds no state */
     assert_int_equal(mkdir(dir, 0700), 0);
-    assert_null(lg_state_reader_open(dir, 0, err, sizeof err));
+    assert_null(lg_state_reader_open(dir, 0, false, err, sizeof err));
     assert_non_null(strstr(err, "no lineage state"));
     tu_rmtree(dir);
     free(dir);
