@@ -5,7 +5,8 @@
 // Environment: LG_URL (the server), LG_PW (path of the playwright-core
 // module), LG_PROFILE (a fresh --user-data-dir), LG_SHOT (screenshot path),
 // LG_EVENTS (the events file the server follows), LG_BULK (id of an identity
-// with hundreds of keys below it). Prints "ok"/"FAIL" lines and
+// with hundreds of keys below it), LG_URL_TOKEN and LG_TOKEN (a second server
+// that needs a bearer token, and the token). Prints "ok"/"FAIL" lines and
 // "N passed, N failed"; exits 1 on a failure.
 "use strict";
 
@@ -149,6 +150,24 @@ async function main() {
       await page.click("#zoom-fit");
     }
     check("no JavaScript errors", errors.length === 0, errors.join(" | "));
+
+    // a server that needs a bearer token: the page asks for it once
+    if (process.env.LG_URL_TOKEN) {
+      const p2 = await ctx.newPage();
+      await p2.goto(process.env.LG_URL_TOKEN, { waitUntil: "load" });
+      await p2.waitForSelector("#token-form", { state: "visible" });
+      check("the map asks for the token on a 401", true);
+      await p2.fill("#token", process.env.LG_TOKEN);
+      await p2.click("#token-form button");
+      await p2.waitForSelector("#token-form", { state: "hidden" });
+      await p2.fill("#search", "reporting-bot");
+      await p2.press("#search", "Enter");
+      await p2.waitForSelector(node(ACCT + "user/reporting-bot"));
+      check("with the token the map answers", !!(await p2.$(node(BOB))));
+      await p2.waitForSelector("#live-state.on");
+      check("the live feed carries the token too", true);
+      await p2.close();
+    }
   } catch (e) {
     check("browser run", false, String(e && e.stack || e));
     try { await page.screenshot({ path: process.env.LG_SHOT.replace(/\.png$/, "-failure.png") }); } catch (x) { /* none */ }

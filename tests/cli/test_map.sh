@@ -37,13 +37,13 @@ if ! grep -q "\"version\": \"$PW_VERSION\"" "$PW/package.json" 2>/dev/null; then
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lg-cli-map.XXXXXX")
-SERVER=
+SERVERS=()
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-    if [ -n "$SERVER" ]; then
-        kill "$SERVER" 2>/dev/null
-        wait "$SERVER" 2>/dev/null
-    fi
+    for pid in "${SERVERS[@]}"; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -81,26 +81,38 @@ EOF
     exit 1
 }
 
-"$BIN" serve --state "$TMP/state" --listen 127.0.0.1:0 --events "$TMP/events.jsonl" \
-    >"$TMP/serve.out" 2>"$TMP/serve.err" &
-SERVER=$!
-URL=
-for _ in $(seq 1 200); do # poll for the listening line, 10 s at most
-    URL=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$TMP/serve.out")
-    [ -n "$URL" ] && break
-    kill -0 "$SERVER" 2>/dev/null || break
-    sleep 0.05
-done
-if [ -z "$URL" ]; then
-    cat "$TMP/serve.err"
+# Starts `lineaged serve ARGS...` on a free loopback port (in this shell, so
+# the EXIT trap knows its pid); sets URL to its address, empty on failure.
+serve() {
+    local out=$1
+    shift
+    "$BIN" serve --state "$TMP/state" --listen 127.0.0.1:0 "$@" >"$out" 2>"$out.err" &
+    local pid=$!
+    SERVERS+=("$pid")
+    URL=
+    for _ in $(seq 1 200); do # poll for the listening line, 10 s at most
+        URL=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$out")
+        [ -n "$URL" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    [ -n "$URL" ] || cat "$out.err" >&2
+}
+TOKEN=map-test-$$
+printf '%s\n' "$TOKEN" >"$TMP/token"
+printf 'api.token.file = %s\n' "$TMP/token" >"$TMP/token.conf"
+serve "$TMP/serve-token.out" --config "$TMP/token.conf" --events "$TMP/events.jsonl"
+URL_TOKEN=$URL
+serve "$TMP/serve.out" --events "$TMP/events.jsonl"
+if [ -z "$URL" ] || [ -z "$URL_TOKEN" ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
 
 mkdir -p "$TMP/profile"
 LG_URL=$URL LG_PW=$PW LG_PROFILE=$TMP/profile LG_SHOT=$SHOT LG_EVENTS=$TMP/events.jsonl \
-    LG_BULK="arn:aws:iam::111122223333:user/bulk-svc" \
+    LG_BULK="arn:aws:iam::111122223333:user/bulk-svc" LG_URL_TOKEN=$URL_TOKEN LG_TOKEN=$TOKEN \
     timeout 240 node "$ROOT/tests/browser/map.test.cjs"
 rc=$?
-[ $rc -eq 0 ] || sed 's/^/    serve: /' "$TMP/serve.err" | tail -20
+[ $rc -eq 0 ] || sed 's/^/    serve: /' "$TMP/serve.out.err" | tail -20
 exit $rc
