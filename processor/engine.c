@@ -71,7 +71,7 @@ lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errst
     /* configured mappings are state like any other: applied in a batch of
      * their own, and re-applying them is idempotent */
     if (apply_config(e, errstr, errstr_size) < 0 ||
-        lg_engine_commit(e, NULL, 0, errstr, errstr_size) < 0)
+        lg_engine_commit_restored(e, NULL, 0, errstr, errstr_size) < 0)
         goto fail;
     return e;
 fail:
@@ -215,10 +215,23 @@ int lg_engine_restore(lg_engine *e, int cf, const char *key, size_t klen, const 
     return lg_graph_restore_put(e->graph, cf, key, klen, val, vlen);
 }
 
+static int write_batch(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
+                       size_t errstr_size);
+
 int lg_engine_commit(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
                      size_t errstr_size) {
     if (lg_engine_prepare(e, errstr, errstr_size) < 0)
         return -1;
+    return write_batch(e, pos, npos, errstr, errstr_size);
+}
+
+int lg_engine_commit_restored(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
+                              size_t errstr_size) {
+    return write_batch(e, pos, npos, errstr, errstr_size);
+}
+
+static int write_batch(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
+                       size_t errstr_size) {
     const char *keys[64], *vals[64];
     if (npos > 64) {
         snprintf(errstr, errstr_size, "engine: at most 64 positions per commit");

@@ -96,6 +96,12 @@ int lg_engine_changes(lg_engine *e,
                                 size_t vlen),
                       void *opaque);
 
+/** Commits restored changelog records (or configuration) with positions,
+ *  without running the detectors: restoration brings state back, it does
+ *  not announce anything. Returns 0 or -1 with errstr. */
+int lg_engine_commit_restored(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
+                              size_t errstr_size);
+
 /** Makes the next prepare/commit announce every held-back candidate,
  *  whatever its age (the end of a replay's input). */
 void lg_engine_flush_held(lg_engine *e);

@@ -6,6 +6,8 @@
 #include "processor/engine.h"
 #include "processor/sources/reader.h"
 #include "sinks/file/file_sink.h"
+#include "sinks/outputs/outputs.h"
+#include "sinks/webhook/webhook_sink.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #define COMP "replay"
+#define WEBHOOK_DRAIN_MS 30000
 
 int lg_replay_parse_input(const char *arg, lg_replay_input *in, char *errstr, size_t errstr_size) {
     const char *colon = strchr(arg, ':');
@@ -166,7 +169,12 @@ int lg_replay_run(const lg_replay_opts *o, char *errstr, size_t errstr_size) {
                  strerror(errno));
         goto cleanup;
     }
-    out = lg_sink_file_stream(o->out, LG_SINK_FILE_JSON, errstr, errstr_size);
+    lg_sink *stdout_sink = lg_sink_file_stream(o->out, LG_SINK_FILE_JSON, errstr, errstr_size);
+    if (!stdout_sink)
+        goto cleanup;
+    /* stdout, plus the configured webhooks and revocation hook if any */
+    lg_outputs_opts oo = {.config = o->config, .state_dir = o->state_dir, .primary = stdout_sink};
+    out = lg_outputs_new(&oo, errstr, errstr_size);
     if (!out)
         goto cleanup;
     r.dl = lg_sink_file_open(dlpath, LG_SINK_FILE_JSON, errstr, errstr_size);
@@ -198,6 +206,8 @@ int lg_replay_run(const lg_replay_opts *o, char *errstr, size_t errstr_size) {
     print_summary(lg_engine_get_stats(r.engine), now_s() - t0, false);
     rc = 0;
 cleanup:
+    if (out && lg_outputs_webhook(out)) /* deliver what the outbox holds */
+        lg_sink_webhook_drain(lg_outputs_webhook(out), WEBHOOK_DRAIN_MS);
     lg_engine_close(r.engine);
     lg_sink_destroy(r.dl);
     lg_sink_destroy(out);

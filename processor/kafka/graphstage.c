@@ -137,7 +137,7 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
         rd_kafka_message_destroy(m);
         if (n % RESTORE_BATCH == 0) {
             snprintf(posv, sizeof posv, "%" PRId64, next);
-            if (lg_engine_commit(pt->engine, &pos, 1, errstr, errstr_size) != 0)
+            if (lg_engine_commit_restored(pt->engine, &pos, 1, errstr, errstr_size) != 0)
                 goto done;
             if (lg_mono_ms() - last_progress > 2000) {
                 last_progress = lg_mono_ms();
@@ -148,7 +148,7 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
     }
     if (next >= 0) {
         snprintf(posv, sizeof posv, "%" PRId64, next);
-        if (lg_engine_commit(pt->engine, &pos, 1, errstr, errstr_size) != 0)
+        if (lg_engine_commit_restored(pt->engine, &pos, 1, errstr, errstr_size) != 0)
             goto done;
     }
     int64_t ms = lg_mono_ms() - t0;
@@ -358,10 +358,11 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
     s->c = o->config;
     s->batch = rd_kafka_topic_partition_list_new(8);
     lg_kafka_txn_id(s->c, "graph", s->txn_id, sizeof s->txn_id);
-    s->sink = lg_stage_open_sink(s->c, o->bootstrap, o->json, s->txn_id, errstr, errstr_size);
+    s->sink = lg_stage_open_sink(s->c, o->bootstrap, o->json, s->txn_id, o->state_dir, errstr,
+                                 errstr_size);
     if (!s->sink)
         goto fail;
-    s->prod = lg_sink_kafka_handle(s->sink);
+    s->prod = lg_stage_producer(s->sink);
     char group[512];
     snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
     const char *topics[1] = {s->c->topics_facts};
@@ -480,6 +481,16 @@ int64_t lg_graphstage_committed(const lg_graphstage *s) {
 
 int64_t lg_graphstage_last_message_ms(const lg_graphstage *s) {
     return s->last_msg_ms;
+}
+
+int64_t lg_graphstage_next_due(const lg_graphstage *s) {
+    int64_t due = 0;
+    for (int p = 0; p < MAX_PARTS; p++) {
+        int64_t at = s->parts[p] ? lg_engine_next_due(s->parts[p]->engine) : 0;
+        if (at && (!due || at < due))
+            due = at;
+    }
+    return due;
 }
 
 void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out) {

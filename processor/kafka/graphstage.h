@@ -52,6 +52,10 @@ int64_t lg_graphstage_consumed(const lg_graphstage *s);
 int64_t lg_graphstage_committed(const lg_graphstage *s);
 int64_t lg_graphstage_last_message_ms(const lg_graphstage *s);
 
+/** Earliest wall-clock ms at which a held-back candidate becomes due in any
+ *  partition, or 0 when none is held. */
+int64_t lg_graphstage_next_due(const lg_graphstage *s);
+
 /** Sum of the stats of the partitions' engines (derived events per type...). */
 void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out);
 

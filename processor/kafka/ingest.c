@@ -196,11 +196,11 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
     }
-    s->sink = lg_stage_open_sink(c, o->bootstrap, strcmp(c->output_format, "json") == 0, txn,
+    s->sink = lg_stage_open_sink(c, o->bootstrap, strcmp(c->output_format, "json") == 0, txn, NULL,
                                  errstr, errstr_size);
     if (!s->sink)
         goto fail;
-    s->prod = lg_sink_kafka_handle(s->sink);
+    s->prod = lg_stage_producer(s->sink);
     s->facts_partitions = facts_partition_count(s, errstr, errstr_size);
     if (s->facts_partitions <= 0)
         goto fail;

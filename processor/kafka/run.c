@@ -352,7 +352,9 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             last = lg_graphstage_last_message_ms(gs);
         if (!last)
             last = start;
-        bool idle = o->exit_when_idle_ms > 0 && now - last >= o->exit_when_idle_ms;
+        /* idle, and nothing held back that is still to be announced */
+        bool idle = o->exit_when_idle_ms > 0 && now - last >= o->exit_when_idle_ms &&
+                    lg_graphstage_next_due(gs) == 0;
         if (watch)
             lg_demo_watch_poll(watch, o->out, 0);
         if (o->demo && lg_ingest_committed(in) + consumed_before >= produced &&
@@ -461,7 +463,7 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
      * Kafka. The demo reads the derived topic back as JSON so people can
      * follow it. */
     out = lg_stage_open_sink(c, bootstrap, o->demo || strcmp(c->output_format, "json") == 0, NULL,
-                             errstr, errstr_size);
+                             state_dir, errstr, errstr_size);
     if (!out)
         goto cleanup;
     lg_engine_opts eo = {.state_dir = state_dir, .out = out, .deadletter = out};

@@ -3,6 +3,7 @@
 
 #include "processor/kafka/client.h"
 #include "sinks/kafka/kafka_sink.h"
+#include "sinks/outputs/outputs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,38 +32,39 @@ static void sink_log(void *opaque, int level, const char *msg) {
 }
 
 lg_sink *lg_stage_open_sink(const lg_config *c, const char *bootstrap, bool json,
-                            const char *txn_id, char *errstr, size_t errstr_size) {
-    size_t n = c->rdkafka_keys.n;
-    const char **props = calloc(2 * n + 5, sizeof(*props));
-    if (!props) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        props[2 * i] = c->rdkafka_keys.v[i];
-        props[2 * i + 1] = c->rdkafka_vals.v[i];
-    }
-    char timeout[32];
+                            const char *txn_id, const char *state_dir, char *errstr,
+                            size_t errstr_size) {
+    rd_kafka_conf_t *conf = NULL;
     if (txn_id) {
+        char timeout[32];
         snprintf(timeout, sizeof timeout, "%lld", (long long)c->transaction_timeout_ms);
-        props[2 * n] = "transactional.id";
-        props[2 * n + 1] = txn_id;
-        props[2 * n + 2] = "transaction.timeout.ms";
-        props[2 * n + 3] = timeout;
-        n += 2;
+        conf = rd_kafka_conf_new();
+        if (rd_kafka_conf_set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
+            rd_kafka_conf_set(conf, "transaction.timeout.ms", timeout, errstr, errstr_size)) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
     }
-    lg_sink_kafka_opts ko = {.brokers = bootstrap,
-                             .props = props,
-                             .nprops = n,
-                             .topic = c->topics_derived,
-                             .deadletter_topic = c->topics_deadletter,
-                             .format = json ? LG_SINK_KAFKA_JSON : LG_SINK_KAFKA_AVRO,
-                             .log = sink_log};
-    lg_sink *s = lg_sink_kafka_new(&ko, errstr, errstr_size);
-    free(props);
+    lg_outputs_opts oo = {.config = c,
+                          .state_dir = state_dir,
+                          .bootstrap = bootstrap,
+                          .producer_conf = conf,
+                          .json = json,
+                          .log = sink_log};
+    lg_sink *s;
+    if (state_dir) {
+        s = lg_outputs_new(&oo, errstr, errstr_size);
+    } else {
+        /* no webhooks here (the parse stage carries facts and dead letters) */
+        lg_config copy = *c;
+        copy.webhook_endpoints_file = (char *)"";
+        copy.revoke_url = (char *)"";
+        oo.config = &copy;
+        s = lg_outputs_new(&oo, errstr, errstr_size);
+    }
     if (!s || !txn_id)
         return s;
-    rd_kafka_error_t *e = rd_kafka_init_transactions(lg_sink_kafka_handle(s), 60000);
+    rd_kafka_error_t *e = rd_kafka_init_transactions(lg_stage_producer(s), 60000);
     if (e) {
         snprintf(errstr, errstr_size, "init transactions (%s): %s", txn_id,
                  rd_kafka_error_string(e));
@@ -71,6 +73,10 @@ lg_sink *lg_stage_open_sink(const lg_config *c, const char *bootstrap, bool json
         return NULL;
     }
     return s;
+}
+
+rd_kafka_t *lg_stage_producer(lg_sink *s) {
+    return lg_sink_kafka_handle(lg_outputs_primary(s));
 }
 
 rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, const char *group,

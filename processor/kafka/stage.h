@@ -22,13 +22,20 @@ int64_t lg_mono_ms(void);
 /** Wall-clock milliseconds since the epoch. */
 int64_t lg_wall_ms(void);
 
-/** The Kafka output sink: derived events to topics.derived (Avro, or JSON
- *  when json), dead letters to topics.deadletter, rdkafka.* passed through.
- *  With txn_id non-NULL the producer is transactional with that id and
+/** The output sink: derived events to topics.derived (Avro, framed for the
+ *  Schema Registry when registry.url is set, or JSON when json), dead
+ *  letters to topics.deadletter, rdkafka.* passed through; with state_dir
+ *  non-NULL also the configured webhooks and revocation hook
+ *  (sinks/outputs/outputs.h; their outbox lives under state_dir). With
+ *  txn_id non-NULL the Kafka producer is transactional with that id and
  *  transaction.timeout, and its transactions are initialised (fencing any
  *  previous producer with that id). NULL with errstr on error. */
 lg_sink *lg_stage_open_sink(const lg_config *c, const char *bootstrap, bool json,
-                            const char *txn_id, char *errstr, size_t errstr_size);
+                            const char *txn_id, const char *state_dir, char *errstr,
+                            size_t errstr_size);
+
+/** The Kafka producer inside a sink from lg_stage_open_sink (borrowed). */
+rd_kafka_t *lg_stage_producer(lg_sink *s);
 
 /** A consumer in group `group` subscribed to topics, manual offsets, reading
  *  only committed transactional data, with the rebalance callback rb (or

@@ -104,25 +104,31 @@ topics.changelog = $name-changelog
 topics.replication.factor = 1
 output.format = json
 batch.max.messages = 500
+detect.ownerless.hold = 5s
 rdkafka.session.timeout.ms = 6000
 rdkafka.heartbeat.interval.ms = 500
 log.level = info
 EOF
 }
 
-# Produces the whole scenario into run NAME's input topics, in NCHUNKS
-# chunks per source, pausing PAUSE seconds between chunks (a stream).
+# Produces the scenario into run NAME's input topics, in NCHUNKS chunks per
+# source, pausing PAUSE seconds between chunks (a stream); FROM and TO select
+# a range of chunks (default: all).
 eos_produce() {
-    local name=$1 nchunks=${2:-1} pause=${3:-0} s
-    local dir="$WORK/chunks-$name"
-    mkdir -p "$dir"
-    for s in cloudtrail okta github bedrock; do
-        local lines
-        lines=$(wc -l <"$WORK/scenario/$s.jsonl")
-        split -l $(((lines + nchunks - 1) / nchunks)) -d -a 3 "$WORK/scenario/$s.jsonl" "$dir/$s."
-    done
+    local name=$1 nchunks=${2:-1} pause=${3:-0} from=${4:-0} to=${5:-}
+    local dir="$WORK/chunks-$name-$nchunks" s
+    [[ -n $to ]] || to=$nchunks
+    if [[ ! -d $dir ]]; then
+        mkdir -p "$dir"
+        for s in cloudtrail okta github bedrock; do
+            local lines
+            lines=$(wc -l <"$WORK/scenario/$s.jsonl")
+            split -l $(((lines + nchunks - 1) / nchunks)) -d -a 3 "$WORK/scenario/$s.jsonl" \
+                "$dir/$s."
+        done
+    fi
     local i
-    for ((i = 0; i < nchunks; i++)); do
+    for ((i = from; i < to; i++)); do
         for s in cloudtrail okta github bedrock; do
             local f
             f=$(printf '%s/%s.%03d' "$dir" "$s" "$i")
@@ -153,13 +159,25 @@ eos_run_until_idle() {
 eos_read_ids() {
     local name=$1
     "$KCAT" -C -b "$BOOT" -t "$name-derived" -X isolation.level=read_committed -e -q \
-        -f '%s\n' 2>>"$WORK/kcat.log" |
-        python3 -c '
+        -f '%s\n' 2>>"$WORK/kcat.log" >"$WORK/$name.derived"
+    python3 -c '
 import json, sys
-for line in sys.stdin:
+for line in open(sys.argv[1]):
     line = line.strip()
     if line:
-        print(json.loads(line)["event_id"])' | sort >"$WORK/$name.ids"
+        print(json.loads(line)["event_id"])' "$WORK/$name.derived" | sort >"$WORK/$name.ids"
+}
+
+# Prints the derived events of run NAME whose ids are listed in FILE.
+eos_show() {
+    python3 -c '
+import json, sys
+want = set(open(sys.argv[2]).read().split())
+for line in open(sys.argv[1]):
+    if line.strip():
+        d = json.loads(line)
+        if d["event_id"] in want:
+            print("    ", d["type"], d["subject"]["id"], d["event_time"], d["reason"][:100])' "$WORK/$1.derived" "$2"
 }
 
 # The clean reference: run CLEAN over the whole scenario with no failure.
@@ -194,6 +212,12 @@ eos_compare() {
         ok "$name: same derived events as the clean run"
     else
         bad "$name: derived events differ from the clean run ($(grep -c '^<' "$WORK/$name.diff") missing, $(grep -c '^>' "$WORK/$name.diff") extra)"
+        grep '^<' "$WORK/$name.diff" | cut -c3- >"$WORK/$name.missing" || true
+        grep '^>' "$WORK/$name.diff" | cut -c3- >"$WORK/$name.extra" || true
+        echo "  only in the clean run:"
+        eos_show clean "$WORK/$name.missing"
+        echo "  only in $name:"
+        eos_show "$name" "$WORK/$name.extra"
     fi
 }
 

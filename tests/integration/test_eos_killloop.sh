@@ -19,9 +19,8 @@ PIDS+=("$PRODUCER")
 RANDOM=42
 for ((k = 1; k <= KILLS; k++)); do
     eos_start kill i1
-    # let it work for a random 0.5 - 3.5 s, then crash it
-    sleep "$((RANDOM % 4)).$((RANDOM % 10))"
-    sleep 0.5
+    # let it work for a random 1.5 - 5.4 s (startup takes about 1-2 s), then crash it
+    sleep "$((1 + RANDOM % 4)).$((5 + RANDOM % 5))"
     kill -KILL "$LGPID" 2>/dev/null || true
     wait "$LGPID" 2>/dev/null || true
 done
