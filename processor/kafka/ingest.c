@@ -239,6 +239,12 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
         if (!m)
             break;
         if (m->err) {
+            if (lg_kafka_err_is_auth(m->err)) {
+                snprintf(errstr, errstr_size, "consumer: %s (not authorized)",
+                         rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+                return -1;
+            }
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 lg_log(LG_LOG_WARN, COMP, "consumer: %s", rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);

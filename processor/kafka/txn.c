@@ -171,3 +171,10 @@ int lg_kafka_rewind(rd_kafka_t *consumer, int timeout_ms, char *errstr, size_t e
     rd_kafka_topic_partition_list_destroy(a);
     return rc;
 }
+
+bool lg_kafka_err_is_auth(rd_kafka_resp_err_t err) {
+    return err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+           err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+           err == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED ||
+           err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}

@@ -46,6 +46,10 @@ int lg_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions, int
  *  instance defaulting to the host name. */
 void lg_kafka_txn_id(const lg_config *c, const char *stage, char *out, size_t out_size);
 
+/** True for authorization errors (topic, group, transactional id, cluster):
+ *  retrying cannot help, lineaged stops with a clear message. */
+bool lg_kafka_err_is_auth(rd_kafka_resp_err_t err);
+
 /** Rewinds every partition of the consumer's assignment to its committed
  *  offset (after an aborted transaction). Returns 0 or -1 with errstr. */
 int lg_kafka_rewind(rd_kafka_t *consumer, int timeout_ms, char *errstr, size_t errstr_size);
