@@ -352,7 +352,7 @@ bench_replay() {
 bench_kafka() {
     local why="not measured yet: needs the exactly-once run mode"
     if "$LINEAGED" config 2>/dev/null | grep -q 'processing.guarantee'; then
-        why="$why measurement (the mode exists; its benchmark is the next part of this harness)"
+        kafka_mode_note="note: \`lineaged run\` has processing.guarantee = exactly_once now: the Kafka rows are this harness's next part"
     fi
     add_row kafka.run_events_per_s "Kafka: lineaged run, exactly-once, topic to derived events" \
         "" "events/s" "" 0 "[]" "$why"
@@ -492,7 +492,6 @@ bench_state() {
         "max of: building the state, replaying usage over it, the killed replays"
     add_row state.restore_records_per_s "restore from the changelog onto an empty disk" "" \
         "records/s" ">=" 100000 "[]" "not measured yet: needs the exactly-once run mode's changelog"
-    state_dir_final=$st
 }
 
 # ---- 4. profile ----
@@ -525,30 +524,41 @@ bench_profile() {
         say "profile: neither perf counters nor valgrind are available: skipped"
         return
     fi
-    # where the time goes at full size: a flat sample of the whole replay
-    # corpus with perf's software clock, which works where counters do not
+    # where the time goes at full size: samples of the whole replay corpus
+    # with perf's software clock (works where hardware counters do not),
+    # with call graphs, so that each stage's share (children) is known
     if command -v perf >/dev/null && perf record -q -e cpu-clock -o "$work/pc.data" true \
         >/dev/null 2>&1; then
-        say "profile: perf cpu-clock samples over the replay corpus"
+        say "profile: perf cpu-clock samples (with call graphs) over the replay corpus"
         mapfile -t args < <(inputs_of "$dir")
         rm -rf "$work/prof2"
-        if perf record -q -e cpu-clock -F 999 -o "$out_dir/perf-cpu-clock.data" -- "$LINEAGED" \
-            replay --state "$work/prof2" "${args[@]}" >/dev/null 2>>"$log_dir/profile.err"; then
+        if perf record -q -e cpu-clock -F 250 --call-graph dwarf,16384 -o "$work/perf.data" -- \
+            "$LINEAGED" replay --state "$work/prof2" "${args[@]}" >/dev/null \
+            2>>"$log_dir/profile.err"; then
             {
                 echo
-                echo "== perf cpu-clock samples over $(json_num "$dir/manifest.json" records) events =="
-                perf report -i "$out_dir/perf-cpu-clock.data" --stdio --sort dso 2>/dev/null |
-                    grep -v '^#' | grep -v '^$' | head -n 12
-                perf report -i "$out_dir/perf-cpu-clock.data" --stdio --sort sym 2>/dev/null |
-                    grep -v '^#' | grep -v '^$' | head -n 50
+                echo "== perf cpu-clock over $(json_num "$dir/manifest.json" records) events: by library =="
+                perf report -i "$work/perf.data" --stdio --no-children --sort dso -g none \
+                    2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 12
+                echo
+                echo "== stages: children (inclusive) and self share of the samples =="
+                perf report -i "$work/perf.data" --stdio --children --sort sym -g none \
+                    2>/dev/null | grep -v '^#' | grep -v '^$' |
+                    grep -E ' (lg_|rocksdb_|on_record|parse_event|batch_put|entry_get|cache_find|fill$)' |
+                    head -n 45
+                echo
+                echo "== hottest symbols (self) =="
+                perf report -i "$work/perf.data" --stdio --no-children --sort sym -g none \
+                    2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 40
             } >>"$out_dir/profile.txt"
         fi
+        rm -f "$work/perf.data" "$work/pc.data"
     fi
     say "profile written to $out_dir/profile.txt"
 }
 
 # ---- run ----
-state_dir_final=""
+kafka_mode_note=""
 replay_corpus=$(corpus replay --events "$replay_events") || exit 1
 create_corpus=$(corpus create --mode create --people "$people" --big-owner "$big") || exit 1
 use_corpus=$(corpus use --mode use --people "$people" --big-owner "$big" \
@@ -638,6 +648,7 @@ dirty=false
         if (status == "info") st = ""
         printf "%-62s %16s %-10s %14s  %s\n", substr(label, 1, 62), num(value), unit, target, st
     }'
+    [[ -n $kafka_mode_note ]] && echo "$kafka_mode_note"
     echo "results: $out_dir/results.json"
 } | tee "$out_dir/table.txt"
 if [[ $errors -gt 0 ]]; then
