@@ -811,6 +811,24 @@ fail:
     return NULL;
 }
 
+lg_api *lg_api_start_config(const lg_config *c, const char *state_dir, lg_metrics *metrics,
+                            char *errstr, size_t errstr_size) {
+    if (errstr_size)
+        errstr[0] = '\0';
+    if (!c->api_listen[0])
+        return NULL;
+    lg_api_opts o = {0};
+    char *token = NULL;
+    if (lg_api_opts_from_config(c, &o, &token, errstr, errstr_size) != 0)
+        return NULL;
+    o.state_dir = state_dir;
+    o.metrics = metrics;
+    o.wait_for_state = true;
+    lg_api *a = lg_api_start(&o, errstr, errstr_size); /* copies the token */
+    free(token);
+    return a;
+}
+
 int lg_api_port(const lg_api *a) {
     return a->port;
 }

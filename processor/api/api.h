@@ -75,6 +75,14 @@ bool lg_api_is_loopback(const char *host);
  *  opened. An empty listen string is an error: callers skip the API. */
 lg_api *lg_api_start(const lg_api_opts *opts, char *errstr, size_t errstr_size);
 
+/** The daemon's one call: the server for c (api.listen, api.token,
+ *  api.token.file, api.refresh, cache.mb) over state_dir, with metrics (may
+ *  be NULL), waiting for the state to appear. Returns NULL with errstr on
+ *  error, and NULL with an empty errstr when api.listen is empty (the API
+ *  is disabled). */
+lg_api *lg_api_start_config(const lg_config *c, const char *state_dir, lg_metrics *metrics,
+                            char *errstr, size_t errstr_size);
+
 /** The port the server listens on (useful with port 0). */
 int lg_api_port(const lg_api *a);
 

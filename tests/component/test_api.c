@@ -475,6 +475,48 @@ static void test_state_appears(void **state) {
     free(dir);
 }
 
+/* The daemon's call: from the configuration, disabled by an empty listen. */
+static void test_from_config(void **state) {
+    (void)state;
+    char err[512];
+    lg_config *c = lg_config_new();
+    assert_non_null(c);
+    assert_int_equal(lg_config_set(c, "api.listen", "", err, sizeof err), 0);
+    assert_null(lg_api_start_config(c, demo_dir, NULL, err, sizeof err));
+    assert_string_equal(err, ""); /* disabled, not an error */
+    char tokfile[1100];
+    snprintf(tokfile, sizeof tokfile, "%s/api.token", demo_dir);
+    FILE *f = fopen(tokfile, "w");
+    assert_non_null(f);
+    fputs("from-a-file\n", f);
+    fclose(f);
+    assert_int_equal(lg_config_set(c, "api.listen", "127.0.0.1:0", err, sizeof err), 0);
+    assert_int_equal(lg_config_set(c, "api.token.file", tokfile, err, sizeof err), 0);
+    lg_metrics *m = lg_metrics_new();
+    lg_metrics_std std;
+    assert_int_equal(lg_metrics_std_init(m, &std), 0);
+    lg_api *a = lg_api_start_config(c, demo_dir, m, err, sizeof err);
+    if (!a)
+        fail_msg("lg_api_start_config: %s", err);
+    assert_ptr_equal(lg_api_metrics(a), m);
+    lg_metric_add1(std.input_messages, "okta", 7);
+    resp r;
+    http(lg_api_port(a), "/metrics", "Authorization: Bearer from-a-file", NULL, &r);
+    assert_int_equal(r.code, 200);
+    assert_non_null(strstr(r.body.data, "lineaged_input_messages_total{source=\"okta\"} 7\n"));
+    resp_free(&r);
+    lg_api_set_ready(a, false);
+    http(lg_api_port(a), "/readyz", NULL, NULL, &r);
+    assert_int_equal(r.code, 503);
+    resp_free(&r);
+    lg_api_stop(a);
+    lg_metrics_destroy(m);
+    assert_int_equal(lg_config_set(c, "api.token.file", "/nonexistent/token", err, sizeof err), 0);
+    assert_null(lg_api_start_config(c, demo_dir, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "api.token.file"));
+    lg_config_destroy(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queries),
@@ -483,6 +525,7 @@ int main(void) {
         cmocka_unit_test(test_feed),
         cmocka_unit_test(test_beside_writer),
         cmocka_unit_test(test_state_appears),
+        cmocka_unit_test(test_from_config),
     };
     return cmocka_run_group_tests_name("api", tests, group_setup, group_teardown);
 }
