@@ -131,6 +131,16 @@ async function main() {
     await page.screenshot({ path: process.env.LG_SHOT });
     check("screenshot saved", fs.statSync(process.env.LG_SHOT).size > 10000);
 
+    // as of a past moment (a shareable link): before bob left, nothing is orphaned
+    await page.goto(URL + "?q=" + encodeURIComponent(BOB) + "&as_of=2025-03-10", { waitUntil: "load" });
+    await page.waitForSelector(node(ACCT + "user/ci-deployer"));
+    await page.waitForSelector('body[data-state="ready"]');
+    check("as of 2025-03-10 bob is not departed",
+      !/\bdeparted\b/.test((await attr(page, node(BOB), "class")) || ""));
+    check("as of 2025-03-10 his identities are not orphaned",
+      ((await attr(page, node(ACCT + "user/ci-deployer"), "data-flags")) || "") === "");
+    check("the as-of box shows the time", (await page.inputValue("#asof")) === "2025-03-10");
+
     // hundreds of NHIs: clustered by kind, expandable
     if (process.env.LG_BULK) {
       await page.fill("#search", process.env.LG_BULK);

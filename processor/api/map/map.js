@@ -382,6 +382,9 @@
       reset();
       merge(g);
       st.subject = g.root;
+      const link = new URLSearchParams({ q: g.root });
+      if (st.asOf) link.set("as_of", st.asOf);
+      history.replaceState(null, "", "?" + link.toString());
       draw();
       fit();
       await select(g.root);
@@ -478,8 +481,12 @@
     if (d.evidence && d.evidence.length) {
       body.appendChild(el("h3", null, "Evidence"));
       const ul = el("ul", "evidence");
+      // with an as-of time, what happened after it is shown dimmed
+      const cut = /^\d{4}-\d{2}-\d{2}$/.test(st.asOf) ? st.asOf + "T23:59:59.999Z"
+        : /Z$/.test(st.asOf) ? st.asOf : "";
       for (const e of d.evidence) {
-        const li = el("li");
+        const li = el("li", cut && e.time && e.time > cut ? "later" : null);
+        if (li.className) li.title = "after the as-of time";
         li.appendChild(el("span", "t", e.time ? e.time.replace("T", " ").slice(0, 19) : "-"));
         li.appendChild(document.createTextNode(e.what));
         if (e.event) li.appendChild(el("span", "e", e.event));
@@ -676,7 +683,11 @@
     window.addEventListener("resize", () => { if (st.nodes.size) fit(); });
     document.body.dataset.state = "ready";
     startFeed();
-    const q = new URLSearchParams(location.search).get("q");
+    // shareable links: ?q=ID&as_of=TIME
+    const params = new URLSearchParams(location.search);
+    st.asOf = params.get("as_of") || "";
+    $("asof").value = st.asOf;
+    const q = params.get("q");
     if (q) { $("search").value = q; load(q); }
   }
 
