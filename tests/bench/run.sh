@@ -76,7 +76,7 @@ jobs=${JOBS:-2}
 case $scale in
 full) replay_events=2000000 people=20000 big=1000 use_events=300000 kill_events=150000 reps=3 query_reps=500 ;;
 quick) replay_events=200000 people=2000 big=1000 use_events=60000 kill_events=30000 reps=1 query_reps=200 ;;
-tiny) replay_events=3000 people=20 big=200 use_events=2000 kill_events=2000 reps=1 query_reps=20 ;;
+tiny) replay_events=3000 people=20 big=200 use_events=2000 kill_events=4000 reps=1 query_reps=20 ;;
 esac
 repeats=${repeats:-$reps}
 if ! [[ $repeats =~ ^[1-9][0-9]*$ ]]; then
