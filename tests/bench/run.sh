@@ -230,8 +230,8 @@ corpus() {
     local name=$1
     shift
     local key dir
-    key=$(echo "$* $gen_hash" | cksum | cut -d' ' -f1)
-    dir=$cache_dir/$name-$key
+    key=$(echo "$*" | cksum | cut -d' ' -f1)
+    dir=$cache_dir/$name-$gen_hash-$key
     if [[ ! -f $dir/.complete ]]; then
         rm -rf "$dir" "$dir.tmp"
         say "generating corpus $name ($*)"
@@ -244,17 +244,12 @@ corpus() {
     echo "$dir"
 }
 
-# Remove corpora of older generator sources or parameters this run does not use.
+# Removes corpora written by other versions of the generator's sources.
 prune_cache() {
-    local d keep
+    local d
     for d in "$cache_dir"/*/; do
         d=${d%/}
-        [[ -d $d ]] || continue
-        keep=0
-        for k in "$@"; do [[ $d == "$k" ]] && keep=1; done
-        if [[ $keep -eq 0 && ! -f $d/.keep ]]; then
-            rm -rf "$d"
-        fi
+        [[ -d $d && $(basename "$d") != *-"$gen_hash"-* ]] && rm -rf "$d"
     done
 }
 
@@ -570,12 +565,7 @@ bench_state "$create_corpus" "$use_corpus"
 if [[ $profile -eq 1 ]]; then
     bench_profile "$replay_corpus"
 fi
-keep=("$replay_corpus" "$create_corpus" "$use_corpus")
-for ((i = 1; i <= repeats + 1; i++)); do
-    keep+=("$(ls -d "$cache_dir"/kill$i-* 2>/dev/null | head -n1)")
-done
-[[ $profile -eq 1 ]] && keep+=("$(ls -d "$cache_dir"/profile-* 2>/dev/null | head -n1)")
-prune_cache "${keep[@]}"
+prune_cache
 
 # ---- report ----
 duration=$(($(date +%s) - t_start))
