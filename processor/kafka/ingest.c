@@ -30,6 +30,12 @@ struct lg_ingest {
     int64_t consumed, committed, last_msg_ms, deadlettered;
     int fatal;
     lg_wbuf enc;
+    /* pure usage records of the open batch, coalesced per identity */
+    struct usage *usage;
+    size_t nusage, capusage;
+    uint32_t *uidx; /* open addressing: index + 1 into usage, 0 = free */
+    size_t uidxcap;
+    int64_t coalesced;
     /* per-message context for the parser callbacks */
     const rd_kafka_message_t *msg;
     int failed;
@@ -64,6 +70,171 @@ static int begin_if_needed(lg_ingest *s) {
     return 0;
 }
 
+/* One identity's pure usage records in the open batch: only the earliest
+ * and the latest by event time are published (the graph keeps first and last
+ * use; what lies between changes nothing it decides). */
+struct usage {
+    char *key; /* tenant + the facts' identities */
+    int32_t part;
+    char *tenant;
+    int64_t t[2];   /* earliest, latest */
+    lg_wbuf rec[2]; /* their encodings */
+};
+
+static int produce_fact(lg_ingest *s, int32_t part, const char *tenant, size_t tlen,
+                        const void *val, size_t vlen) {
+    rd_kafka_resp_err_t err;
+    for (;;) {
+        err = rd_kafka_producev(s->prod, RD_KAFKA_V_TOPIC(s->c->topics_facts),
+                                RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_KEY(tenant, tlen),
+                                RD_KAFKA_V_VALUE((void *)val, vlen),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        rd_kafka_poll(s->prod, 50); /* backpressure: let deliveries drain */
+    }
+    if (err) {
+        snprintf(s->err, sizeof s->err, "produce to %s: %s", s->c->topics_facts,
+                 rd_kafka_err2str(err));
+        return -1;
+    }
+    return 0;
+}
+
+static bool pure_usage(const lg_record *rec) {
+    if (rec->nfacts == 0)
+        return false;
+    for (size_t i = 0; i < rec->nfacts; i++)
+        if (rec->facts[i].type != LG_FACT_USED)
+            return false;
+    return true;
+}
+
+static void usage_key(lg_wbuf *w, lg_str tenant, const lg_record *rec) {
+    lg_wbuf_reset(w);
+    lg_wbuf_bytes(w, tenant.p, tenant.n);
+    for (size_t i = 0; i < rec->nfacts; i++) {
+        const lg_fact *f = &rec->facts[i];
+        unsigned char k = (unsigned char)f->kind;
+        lg_wbuf_bytes(w, "\x1f", 1);
+        lg_wbuf_bytes(w, &k, 1);
+        lg_wbuf_bytes(w, f->subject.p, f->subject.n);
+        lg_wbuf_bytes(w, "\x1e", 1);
+        lg_wbuf_bytes(w, f->parent.p, f->parent.n);
+        lg_wbuf_bytes(w, "\x1e", 1);
+        lg_wbuf_bytes(w, f->object.p, f->object.n);
+    }
+    lg_wbuf_bytes(w, "", 1); /* NUL */
+}
+
+static uint32_t key_hash(const char *k) {
+    uint32_t h = 2166136261u;
+    for (; *k; k++) {
+        h ^= (unsigned char)*k;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Slot of key in the index (found or free); grows the index first. */
+static uint32_t *usage_slot(lg_ingest *s, const char *key) {
+    if ((s->nusage + 1) * 2 > s->uidxcap) {
+        size_t cap = s->uidxcap ? s->uidxcap * 2 : 256;
+        uint32_t *ni = calloc(cap, sizeof *ni);
+        if (!ni)
+            return NULL;
+        for (size_t i = 0; i < s->nusage; i++) {
+            size_t j = key_hash(s->usage[i].key) & (cap - 1);
+            while (ni[j])
+                j = (j + 1) & (cap - 1);
+            ni[j] = (uint32_t)i + 1;
+        }
+        free(s->uidx);
+        s->uidx = ni;
+        s->uidxcap = cap;
+    }
+    size_t j = key_hash(key) & (s->uidxcap - 1);
+    while (s->uidx[j] && strcmp(s->usage[s->uidx[j] - 1].key, key) != 0)
+        j = (j + 1) & (s->uidxcap - 1);
+    return &s->uidx[j];
+}
+
+/* Keeps rec (already encoded in s->enc) as the earliest and/or latest use of
+ * its identity in the batch. */
+static int coalesce(lg_ingest *s, lg_str tenant, int32_t part, const lg_record *rec) {
+    lg_wbuf key = {0};
+    usage_key(&key, tenant, rec);
+    if (key.oom)
+        return -1;
+    uint32_t *slot = usage_slot(s, key.p);
+    if (!slot) {
+        lg_wbuf_free(&key);
+        return -1;
+    }
+    struct usage *u = *slot ? &s->usage[*slot - 1] : NULL;
+    if (!u) {
+        if (s->nusage == s->capusage) {
+            size_t cap = s->capusage ? s->capusage * 2 : 64;
+            struct usage *nu = realloc(s->usage, cap * sizeof *nu);
+            if (!nu) {
+                lg_wbuf_free(&key);
+                return -1;
+            }
+            s->usage = nu;
+            s->capusage = cap;
+        }
+        *slot = (uint32_t)s->nusage + 1;
+        u = &s->usage[s->nusage++];
+        memset(u, 0, sizeof *u);
+        u->key = key.p; /* take the buffer */
+        u->part = part;
+        u->tenant = strndup(tenant.p, tenant.n);
+        u->t[0] = u->t[1] = rec->time_ms;
+        lg_wbuf_bytes(&u->rec[0], s->enc.p, s->enc.n);
+        return u->tenant && !u->rec[0].oom ? 0 : -1;
+    }
+    lg_wbuf_free(&key);
+    s->coalesced++;
+    if (rec->time_ms < u->t[0]) {
+        u->t[0] = rec->time_ms;
+        lg_wbuf_reset(&u->rec[0]);
+        lg_wbuf_bytes(&u->rec[0], s->enc.p, s->enc.n);
+    } else if (rec->time_ms > u->t[1]) {
+        u->t[1] = rec->time_ms;
+        lg_wbuf_reset(&u->rec[1]);
+        lg_wbuf_bytes(&u->rec[1], s->enc.p, s->enc.n);
+    }
+    return u->rec[0].oom || u->rec[1].oom ? -1 : 0;
+}
+
+/* Forgets the batch's coalesced usage (publish: produce it first). */
+static int usage_done(lg_ingest *s, bool publish) {
+    int rc = 0;
+    for (size_t i = 0; i < s->nusage; i++) {
+        struct usage *u = &s->usage[i];
+        for (int k = 0; k < 2 && rc == 0 && publish; k++)
+            if (u->rec[k].n)
+                rc = produce_fact(s, u->part, u->tenant, strlen(u->tenant), u->rec[k].p,
+                                  u->rec[k].n);
+        free(u->key);
+        free(u->tenant);
+        lg_wbuf_free(&u->rec[0]);
+        lg_wbuf_free(&u->rec[1]);
+    }
+    s->nusage = 0;
+    if (s->uidx)
+        memset(s->uidx, 0, s->uidxcap * sizeof *s->uidx);
+    return rc;
+}
+
+static int flush_usage(lg_ingest *s) {
+    return usage_done(s, true);
+}
+
+static void drop_usage(lg_ingest *s) {
+    usage_done(s, false);
+}
+
 static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t rawlen) {
     lg_ingest *s = opaque;
     (void)raw;
@@ -75,22 +246,14 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
         return s->failed = -1;
     }
     int32_t part = lg_ingest_tenant_partition(tenant.p, tenant.n, s->facts_partitions);
-    rd_kafka_resp_err_t err;
-    for (;;) {
-        err = rd_kafka_producev(s->prod, RD_KAFKA_V_TOPIC(s->c->topics_facts),
-                                RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_KEY(tenant.p, tenant.n),
-                                RD_KAFKA_V_VALUE(s->enc.p, s->enc.n),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            break;
-        rd_kafka_poll(s->prod, 50); /* backpressure: let deliveries drain */
+    if (pure_usage(rec)) {
+        if (coalesce(s, tenant, part, rec) < 0) {
+            snprintf(s->err, sizeof s->err, "out of memory coalescing usage");
+            return s->failed = -1;
+        }
+        return 0;
     }
-    if (err) {
-        snprintf(s->err, sizeof s->err, "produce to %s: %s", s->c->topics_facts,
-                 rd_kafka_err2str(err));
-        return s->failed = -1;
-    }
-    return 0;
+    return produce_fact(s, part, tenant.p, tenant.n, s->enc.p, s->enc.n) ? (s->failed = -1) : 0;
 }
 
 static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reason) {
@@ -121,7 +284,9 @@ static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reas
 static int commit(lg_ingest *s, char *errstr, size_t errstr_size) {
     if (!s->in_txn)
         return 0;
-    lg_sink_result r = lg_sink_flush(s->sink, TXN_TIMEOUT_MS, errstr, errstr_size);
+    lg_sink_result r = flush_usage(s) == 0
+                           ? lg_sink_flush(s->sink, TXN_TIMEOUT_MS, errstr, errstr_size)
+                           : LG_SINK_FATAL;
     lg_txn_result t;
     if (r != LG_SINK_OK)
         t = lg_txn_abort(s->prod, TXN_TIMEOUT_MS, errstr, errstr_size);
@@ -274,6 +439,7 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
         rd_kafka_message_destroy(m);
         if (s->failed) {
             snprintf(errstr, errstr_size, "%s", s->err);
+            drop_usage(s);
             lg_txn_abort(s->prod, TXN_TIMEOUT_MS, s->err, sizeof s->err);
             s->in_txn = false;
             return 1;
@@ -322,6 +488,9 @@ void lg_ingest_destroy(lg_ingest *s) {
         rd_kafka_consumer_close(s->consumer);
         rd_kafka_destroy(s->consumer);
     }
+    drop_usage(s);
+    free(s->usage);
+    free(s->uidx);
     lg_sink_destroy(s->sink);
     lg_source_ctx_destroy(s->src);
     if (s->batch)

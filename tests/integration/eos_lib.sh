@@ -221,6 +221,28 @@ eos_compare() {
     fi
 }
 
+# The poison message reached run NAME's dead-letter topic exactly once, with
+# its source topic, partition, offset, reason and original bytes.
+eos_check_deadletter() {
+    local name=$1
+    "$KCAT" -C -b "$BOOT" -t "$name-deadletter" -X isolation.level=read_committed -e -q \
+        -f '%s\n' 2>>"$WORK/kcat.log" >"$WORK/$name.dl"
+    if python3 - "$WORK/$name.dl" "$name" <<'PY'; then
+import base64, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(recs) == 1, f"{len(recs)} dead letters"
+d = recs[0]
+assert d["topic"] == sys.argv[2] + "-cloudtrail", d
+assert d["partition"] >= 0 and d["offset"] >= 0, d
+assert "invalid JSON" in d["reason"], d["reason"]
+assert base64.b64decode(d["raw_base64"]).startswith(b'{"eventVersion":"1.09","eventID":"poison-1"'), d
+PY
+        ok "$name: the poison message is dead-lettered exactly once with topic, partition, offset, reason and bytes"
+    else
+        bad "$name: dead-letter topic content is wrong"
+    fi
+}
+
 eos_summary() {
     echo "$PASSED passed, $FAILED failed"
     ((FAILED == 0))

@@ -175,11 +175,13 @@ def main():
     for lst in (ct, okta, gh):
         for r in rnd.sample(lst, max(1, len(lst) // 50)):
             lst.append(r)
+    # one poison message in the middle of the stream: truncated JSON
+    ct.insert(len(ct) // 2, '{"eventVersion":"1.09","eventID":"poison-1","eventTime":"2025-06-0')
     os.makedirs(a.out, exist_ok=True)
     for name, lst in (("cloudtrail", ct), ("okta", okta), ("github", gh), ("bedrock", br)):
         with open(os.path.join(a.out, name + ".jsonl"), "w") as f:
             for r in lst:
-                f.write(json.dumps(r, separators=(",", ":")) + "\n")
+                f.write((r if isinstance(r, str) else json.dumps(r, separators=(",", ":"))) + "\n")
     print(json.dumps({"cloudtrail": len(ct), "okta": len(okta), "github": len(gh),
                       "bedrock": len(br), "departed": len(departed)}))
 

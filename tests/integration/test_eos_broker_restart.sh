@@ -39,4 +39,5 @@ exits=$(wc -l <"$WORK/brk-exits" 2>/dev/null || echo 0)
 echo "# lineaged exits during the broker restart: $exits"
 eos_run_until_idle brk i1 8000 || bad "final run exited non-zero"
 eos_compare brk
+eos_check_deadletter brk
 eos_summary

@@ -26,4 +26,5 @@ else
     bad "no restore from the beginning of the changelog was logged"
 fi
 eos_compare disk
+eos_check_deadletter disk
 eos_summary

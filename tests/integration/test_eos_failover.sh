@@ -46,4 +46,5 @@ else
     bad "instance $other never took over the graph partition"
 fi
 eos_compare ha
+eos_check_deadletter ha
 eos_summary

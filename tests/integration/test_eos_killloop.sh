@@ -28,6 +28,7 @@ wait "$PRODUCER"
 echo "# $KILLS kills done; final run until idle"
 eos_run_until_idle kill i1 8000 || bad "final run exited non-zero"
 eos_compare kill
+eos_check_deadletter kill
 restarts=$(grep -c "state restored from" "$WORK/kill-i1.log" || true)
 echo "# partition restores logged: $restarts"
 eos_summary
