@@ -316,8 +316,8 @@ int lg_q_parse_time(const char *s, int64_t *out) {
     bool digits = n > 0;
     for (size_t i = 0; i < n; i++)
         digits = digits && isdigit((unsigned char)s[i]);
-    if (digits) {
-        if (n > 15)
+    if (digits) { /* epoch milliseconds: 12 to 15 digits (1973 to 33658) */
+        if (n < 12 || n > 15)
             return -1;
         *out = strtoll(s, NULL, 10);
         return 0;
@@ -1182,9 +1182,10 @@ int lg_q_offboard(lg_graph *g, const char *person, const lg_q_opts *o, lg_q_resu
     if (p)
         rc = collect_owned(&c, p);
     if (p && rc == 0) {
-        need_ctx nc = {&c, c.r->subject, {0}, 100000};
+        need_ctx nc = {&c, c.r->subject, {0}, 0};
         for (size_t i = 1; i < c.r->nitems && !c.oom; i++) {
             strset_free(&nc.visiting);
+            nc.budget = 10000; /* identities looked at below one item */
             c.g = c.gs->v[c.r->items[i].partition];
             recommend(&nc, &c.r->items[i]);
         }

@@ -249,7 +249,8 @@ const char *lg_q_system(lg_node_kind kind);
 
 /** Parses an as-of time: ISO-8601 ("2025-03-01T12:00:00Z", with an offset
  *  or a fraction), a date "2025-03-01" meaning the END of that day UTC
- *  (23:59:59.999), epoch milliseconds, or "now" (LG_Q_NOW). Returns 0 or -1. */
+ *  (23:59:59.999), epoch milliseconds (12 to 15 digits), or "now"
+ *  (LG_Q_NOW). Returns 0 or -1. */
 int lg_q_parse_time(const char *s, int64_t *out);
 
 #endif

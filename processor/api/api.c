@@ -28,6 +28,7 @@
 
 #define SSE_KEEPALIVE_MS 15000
 #define GRAPH_MAX_ITEMS 3000
+#define FOLLOW_CHUNK (4u << 20) /* bytes of the events file read at a time */
 
 struct lg_api {
     struct MHD_Daemon *d;
@@ -538,6 +539,8 @@ static void *follow(void *arg) {
                 off = 0; /* truncated or replaced */
             if (st.st_size > off && fseek(f, off, SEEK_SET) == 0) {
                 size_t want = (size_t)(st.st_size - off);
+                if (want > FOLLOW_CHUNK)
+                    want = FOLLOW_CHUNK; /* the rest on the next turn */
                 if (want > cap) {
                     char *nb = realloc(buf, want);
                     if (nb) {
@@ -554,7 +557,14 @@ static void *follow(void *arg) {
                         lg_feed_push(a->feed, buf + start, i - start);
                     start = i + 1;
                 }
+                if (!start && got == FOLLOW_CHUNK)
+                    start = got; /* a line longer than a chunk: not an event, skip it */
                 off += (long)start;
+                if (got == FOLLOW_CHUNK) { /* more to read now */
+                    fclose(f);
+                    pthread_mutex_lock(&a->fmu);
+                    continue;
+                }
             }
         }
         if (f)

@@ -111,6 +111,7 @@ static void test_parse_time(void **state) {
     assert_true(t == LG_Q_NOW);
     assert_int_equal(lg_q_parse_time("1740787200000", &t), 0);
     assert_int_equal(t, INT64_C(1740787200000));
+    assert_int_equal(lg_q_parse_time("2025", &t), -1); /* a year is not epoch ms */
     assert_int_equal(lg_q_parse_time("yesterday", &t), -1);
     assert_int_equal(lg_q_parse_time("2025-03-01 10:00:00", &t), -1);
     assert_int_equal(lg_q_parse_time("", &t), -1);
