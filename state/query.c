@@ -796,6 +796,31 @@ static const lg_node *resolve(qctx *c, const char *input, int *rc, char *errstr,
     return n;
 }
 
+/* Begins a query about one identity: the context, then the node input
+ * names (a person from the partition that knows them best). NULL with *rc:
+ * LG_Q_NOT_FOUND or -1 (finish the context), or BEGIN_FAILED (no context). */
+#define BEGIN_FAILED (-2)
+static const lg_node *best_person(qctx *c, const char *id);
+
+static const lg_node *begin(qctx *c, lg_graph *g, const char *input, const lg_q_opts *o, int *rc,
+                            char *errstr, size_t errstr_size) {
+    *rc = 0;
+    if (ctx_init(c, g, o, errstr, errstr_size) < 0) {
+        *rc = BEGIN_FAILED;
+        return NULL;
+    }
+    const lg_node *n = resolve(c, input, rc, errstr, errstr_size);
+    return n && n->kind == LG_NODE_HUMAN ? best_person(c, n->id) : n;
+}
+
+static int begin_failed(qctx *c, int rc, lg_q_result **out, char *errstr, size_t errstr_size) {
+    if (rc == BEGIN_FAILED) {
+        *out = NULL;
+        return -1;
+    }
+    return ctx_finish(c, rc, out, errstr, errstr_size);
+}
+
 /* ---- owner ---- */
 
 /* Adds the active identities below id (breadth first, bounded) as items. */
@@ -842,12 +867,10 @@ static void add_dependants(qctx *c, const char *root, strset *seen, size_t limit
 int lg_q_owner(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
-        return -1;
-    int rc = 0;
-    const lg_node *n = resolve(&c, input, &rc, errstr, errstr_size);
+    int rc;
+    const lg_node *n = begin(&c, g, input, o, &rc, errstr, errstr_size);
     if (!n)
-        return ctx_finish(&c, rc, out, errstr, errstr_size);
+        return begin_failed(&c, rc, out, errstr, errstr_size);
     lg_attribution a;
     lg_graph_attribute(c.g, n, c.t, &a);
     lg_q_item *it = push_item(&c);
@@ -1417,14 +1440,10 @@ static void node_evidence(qctx *c, const lg_node *n) {
 int lg_q_node(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
               size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
-        return -1;
-    int rc = 0;
-    const lg_node *n = resolve(&c, input, &rc, errstr, errstr_size);
-    if (n && n->kind == LG_NODE_HUMAN)
-        n = best_person(&c, n->id);
+    int rc;
+    const lg_node *n = begin(&c, g, input, o, &rc, errstr, errstr_size);
     if (!n)
-        return ctx_finish(&c, rc, out, errstr, errstr_size);
+        return begin_failed(&c, rc, out, errstr, errstr_size);
     lg_q_item *it = push_item(&c);
     if (it) {
         fill(&c, it, n, "node", NULL);
@@ -1516,14 +1535,10 @@ static void graph_down(qctx *c, const char *root, const char *person, strset *se
 int lg_q_graph(lg_graph *g, const char *input, const lg_q_opts *o, lg_q_result **out, char *errstr,
                size_t errstr_size) {
     qctx c;
-    if (ctx_init(&c, g, o, errstr, errstr_size) < 0)
-        return -1;
-    int rc = 0;
-    const lg_node *root = resolve(&c, input, &rc, errstr, errstr_size);
-    if (root && root->kind == LG_NODE_HUMAN)
-        root = best_person(&c, root->id);
+    int rc;
+    const lg_node *root = begin(&c, g, input, o, &rc, errstr, errstr_size);
     if (!root)
-        return ctx_finish(&c, rc, out, errstr, errstr_size);
+        return begin_failed(&c, rc, out, errstr, errstr_size);
     lg_graph *home = c.g;
     lg_q_item *it = push_item(&c);
     if (!it)
