@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -711,6 +712,23 @@ static const lg_node *find_exact(const lg_q_graphs *gs, const char *in, size_t *
     return lookup_prefixed(gs, "github:", low, part);
 }
 
+/* A raw GitHub token (ghp_..., github_pat_...): the audit log names it by
+ * the base64 of its SHA-256 (hashed_token), and so do our node ids. */
+static const lg_node *find_raw_github_token(const lg_q_graphs *gs, const char *in, size_t *part) {
+    static const char *const prefixes[] = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"};
+    bool raw = false;
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        raw = raw || strncmp(in, prefixes[i], strlen(prefixes[i])) == 0;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+    if (!raw || !EVP_Digest(in, strlen(in), md, &mdlen, EVP_sha256(), NULL))
+        return NULL;
+    EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
+    const lg_node *n = lookup_prefixed(gs, "github-pat:", b64, part);
+    return n ? n : lookup_prefixed(gs, "github-token:", b64, part);
+}
+
 /* Finds input; *part gets the partition. Returns the node, or NULL with *rc
  * LG_Q_NOT_FOUND or -1 (errstr set). */
 static const lg_node *find(const lg_q_graphs *gs, const char *input, size_t *part, int *rc,
@@ -726,6 +744,8 @@ static const lg_node *find(const lg_q_graphs *gs, const char *input, size_t *par
     while (n && isspace((unsigned char)in[n - 1]))
         in[--n] = '\0';
     const lg_node *node = find_exact(gs, in, part);
+    if (!node)
+        node = find_raw_github_token(gs, in, part);
     if (node) {
         *rc = 0;
         return node;

@@ -169,7 +169,8 @@ typedef struct lg_q_opts {
  *  an e-mail in any case; an IAM ARN with a path, an assumed-role or STS
  *  ARN (canonicalised as the CloudTrail parser does); a Bedrock agent or
  *  agent-alias ARN; an access key id in any case; a GitHub token hash or
- *  token id without its "github-pat:" / "github-token:" prefix, a GitHub
+ *  token id without its "github-pat:" / "github-token:" prefix, a raw
+ *  GitHub token (ghp_..., github_pat_...: hashed as the audit log does), a GitHub
  *  login with or without "github:"; else a unique display name or e-mail
  *  local part ("bob" for bob@example.com). Returns 0
  *  with *id (malloc'd, the caller frees) and *kind, LG_Q_NOT_FOUND, or -1

@@ -524,6 +524,13 @@ static void hand_world(hand *h) {
                     .kind = LG_NODE_ACCESS_KEY,
                     .subject = S("AKIASVC0000000000001"),
                     .detail = S("GetObject")});
+    /* a fine-grained token whose raw value a responder holds */
+    apply(h, T0 + 5 * DAY,
+          (lg_fact){.type = LG_FACT_CREATED,
+                    .kind = LG_NODE_GH_FINE_PAT,
+                    .subject = S("github-pat:2KlpoSO9HuCTiHKbgb3IPHM7LB0+vdWmeYgbbI6niOc="),
+                    .actor_kind = LG_NODE_HUMAN,
+                    .actor = S("dave@x.example")});
     /* erin: an unused key, a deleted user, a role with someone else's agent,
      * and a privileged user later stripped of its grant */
     apply(h, T0 + 1 * DAY,
@@ -609,6 +616,13 @@ static void test_point_in_time(void **state) {
     assert_int_equal(r->items[0].last_used_ms, T0 + 31 * DAY);
     assert_true(r->items[0].last_used_later);
     lg_q_result_free(r);
+    /* a leaked raw GitHub token is found by its SHA-256, as the audit log keys it */
+    char *tid = NULL;
+    lg_node_kind tk;
+    assert_int_equal(
+        lg_q_find(h.g, "ghp_lineagedTestToken000000000000000000", &tid, &tk, err, sizeof err), 0);
+    assert_string_equal(tid, "github-pat:2KlpoSO9HuCTiHKbgb3IPHM7LB0+vdWmeYgbbI6niOc=");
+    free(tid);
     /* and now: dave, through the later tag */
     o.as_of = 0;
     assert_int_equal(lg_q_owner(h.g, "AKIASVC0000000000001", &o, &r, err, sizeof err), 0);
