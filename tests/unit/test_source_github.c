@@ -86,6 +86,14 @@ static void test_tokens_and_scopes(void **state) {
     TS_HAS(&out, "  CREATED github_classic_token:github-token:12345 "
                  "actor=github_account:github:ann parent=github_account:github:ann obj= "
                  "detail=oauth_authorization.create status=0 flag=1\n");
+    /* an admin adding a member: the SAML identity is the member's */
+    ts_parse_str(ctx, LG_SRC_GITHUB,
+                 "{\"_document_id\":\"m1\",\"@timestamp\":1700000000000,"
+                 "\"action\":\"org.add_member\",\"actor\":\"it-admin\",\"user\":\"bob\","
+                 "\"external_identity_nameid\":\"bob@corp.com\"}",
+                 &out);
+    TS_HAS(&out, "  ALIAS github_account:github:bob ");
+    TS_HASNT(&out, "ALIAS github_account:github:it-admin");
     ts_parse_str(ctx, LG_SRC_GITHUB,
                  "{\"_document_id\":\"d2\",\"@timestamp\":\"2024-01-01T00:00:00Z\","
                  "\"action\":\"personal_access_token.destroy\",\"actor\":\"ann\","

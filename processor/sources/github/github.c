@@ -4,7 +4,8 @@
  * Mapping:
  *  - actor -> GH_ACCOUNT "github:LOGIN"; external_identity_nameid that is an
  *    e-mail -> HUMAN + ALIAS(github:LOGIN -> e-mail) (the alias is for the
- *    actor, or for `user` when there is no actor);
+ *    actor, or for `user` when there is no actor or on org.*member* events
+ *    an actor performs on another user, where the nameid is the member's);
  *  - personal_access_token.create/access_granted -> CREATED GH_FINE_PAT,
  *    oauth_authorization.create / oauth_access.create -> CREATED
  *    GH_CLASSIC_TOKEN (id from hashed_token, else token_id; no id -> no
@@ -272,8 +273,15 @@ int lg_gh_parse(lg_src_env *env, lg_json_val ev, lg_record *rec, char *errstr, s
     lg_str login = lg_src_get(ev, "actor");
     e.actor = prefixed(env->arena, "github:", login);
 
+    /* external_identity_nameid is the SAML identity of the actor, except on
+     * membership events an admin performs on someone else (org.add_member,
+     * org.remove_member, org.invite_member ...): there it is the member's. */
     lg_str email = lg_src_email(env, lg_src_get(ev, "external_identity_nameid"));
-    lg_str alias = e.actor.n ? e.actor : prefixed(env->arena, "github:", lg_src_get(ev, "user"));
+    lg_str user_login = lg_src_get(ev, "user");
+    bool about_user = user_login.n &&
+                      !(login.n == user_login.n && memcmp(login.p, user_login.p, login.n) == 0) &&
+                      LG_STR_PREFIX(e.action, "org.") && lg_src_icontains(e.action, "member");
+    lg_str alias = e.actor.n && !about_user ? e.actor : prefixed(env->arena, "github:", user_login);
     if (email.n && alias.n) {
         add(&e, LG_FACT_HUMAN, LG_NODE_HUMAN, email);
         add(&e, LG_FACT_ALIAS, LG_NODE_GH_ACCOUNT, alias)->object = email;
