@@ -32,6 +32,8 @@ struct lg_graphstage {
     rd_kafka_t *consumer;
     lg_sink *sink;
     rd_kafka_t *prod; /* borrowed from sink */
+    lg_sink *out;     /* what the engines emit to: sink, teed to the feed */
+    lg_sink *feed;    /* owned, may be NULL */
     part *parts[MAX_PARTS];
     rd_kafka_topic_partition_list_t *batch;
     bool in_txn;
@@ -42,6 +44,35 @@ struct lg_graphstage {
     char err[512];
     char txn_id[512];
 };
+
+/* ---- the engines' output: the sink, teed to the live feed ---- */
+
+static lg_sink_result tee_emit(void *self, const lg_derived *ev, char *errstr, size_t errstr_size) {
+    lg_graphstage *s = self;
+    lg_sink_result r = lg_sink_emit(s->sink, ev, errstr, errstr_size);
+    if (r == LG_SINK_OK && s->feed) {
+        char e[64];
+        lg_sink_emit(s->feed, ev, e, sizeof e); /* best effort: a view */
+    }
+    return r;
+}
+
+static lg_sink_result tee_deadletter(void *self, const lg_deadletter *dl, char *errstr,
+                                     size_t errstr_size) {
+    lg_graphstage *s = self;
+    return lg_sink_deadletter(s->sink, dl, errstr, errstr_size);
+}
+
+static lg_sink_result tee_flush(void *self, int timeout_ms, char *errstr, size_t errstr_size) {
+    lg_graphstage *s = self;
+    return lg_sink_flush(s->sink, timeout_ms, errstr, errstr_size);
+}
+
+static void tee_destroy(void *self) {
+    (void)self; /* the stage owns what the tee points to */
+}
+
+static const lg_sink_ops tee_ops = {"graph-tee", tee_emit, tee_deadletter, tee_flush, tee_destroy};
 
 /* ---- partitions: open, restore, close ---- */
 
@@ -184,8 +215,8 @@ static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_si
     pt->partition = p;
     lg_engine_opts eo = *s->o->engine;
     eo.state_dir = dir;
-    eo.out = s->sink;
-    eo.deadletter = s->sink;
+    eo.out = s->out;
+    eo.deadletter = s->out;
     eo.changelog = true;
     pt->engine = lg_engine_open(&eo, errstr, errstr_size);
     if (!pt->engine) {
@@ -254,6 +285,7 @@ static void abort_parts(lg_graphstage *s) {
 static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
     if (!s->in_txn)
         return 0;
+    int64_t t0 = lg_mono_ms();
     cl_ctx x = {.s = s};
     lg_txn_result t = LG_TXN_OK;
     for (int p = 0; p < MAX_PARTS && t == LG_TXN_OK; p++) {
@@ -280,6 +312,9 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
     s->in_txn = false;
     if (t != LG_TXN_OK) {
         abort_parts(s);
+        if (s->o->metrics)
+            lg_metric_add1(s->o->metrics->errors, t == LG_TXN_FATAL ? "txn_fatal" : "txn_aborted",
+                           1);
         if (t == LG_TXN_FATAL)
             return -1;
         lg_log(LG_LOG_WARN, COMP, "transaction aborted, the batch will be redone: %s", errstr);
@@ -321,6 +356,14 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
     s->batch_started_ms = 0;
     rd_kafka_topic_partition_list_destroy(s->batch);
     s->batch = rd_kafka_topic_partition_list_new(8);
+    if (s->o->metrics) {
+        lg_engine_stats st;
+        lg_graphstage_stats(s, &st);
+        lg_metrics_std_update(s->o->metrics, &st);
+        lg_metric_observe(s->o->metrics->commit_latency, NULL,
+                          (double)(lg_mono_ms() - t0) / 1000.0);
+        lg_metric_set(s->o->metrics->last_commit, NULL, (double)lg_wall_ms() / 1000.0);
+    }
     return 0;
 }
 
@@ -352,9 +395,11 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
     lg_graphstage *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(errstr, errstr_size, "out of memory");
+        lg_sink_destroy(o->feed);
         return NULL;
     }
     s->o = o;
+    s->feed = o->feed; /* owned from here on, also on failure */
     s->c = o->config;
     s->batch = rd_kafka_topic_partition_list_new(8);
     lg_kafka_txn_id(s->c, "graph", s->txn_id, sizeof s->txn_id);
@@ -363,6 +408,11 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
     if (!s->sink)
         goto fail;
     s->prod = lg_stage_producer(s->sink);
+    s->feed = o->feed;
+    if (!(s->out = lg_sink_new(&tee_ops, s))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
     char group[512];
     snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
     const char *topics[1] = {s->c->topics_facts};
@@ -477,6 +527,10 @@ int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errst
     return 0;
 }
 
+rd_kafka_t *lg_graphstage_consumer(lg_graphstage *s) {
+    return s->consumer;
+}
+
 int64_t lg_graphstage_consumed(const lg_graphstage *s) {
     return s->consumed;
 }
@@ -522,7 +576,9 @@ void lg_graphstage_destroy(lg_graphstage *s) {
     }
     for (int p = 0; p < MAX_PARTS; p++)
         part_close(s, p);
+    lg_sink_destroy(s->out);
     lg_sink_destroy(s->sink);
+    lg_sink_destroy(s->feed);
     if (s->batch)
         rd_kafka_topic_partition_list_destroy(s->batch);
     free(s);

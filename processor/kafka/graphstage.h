@@ -23,6 +23,9 @@
 
 #include "processor/config.h"
 #include "processor/engine.h"
+#include "processor/metrics.h"
+
+#include <librdkafka/rdkafka.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,9 +36,12 @@ typedef struct lg_graphstage_opts {
     const lg_config *config;
     const char *bootstrap;
     const char *state_dir;
-    const lg_engine_opts *engine; /* template: owners, aliases, cache (state_dir,
-                                     out, deadletter are set per partition) */
-    bool json;                    /* derived events as JSON instead of Avro */
+    const lg_engine_opts *engine;  /* template: owners, aliases, cache (state_dir,
+                                      out, deadletter are set per partition) */
+    bool json;                     /* derived events as JSON instead of Avro */
+    lg_sink *feed;                 /* also gets every derived event (the API's live
+                                      feed); OWNED by the stage, may be NULL */
+    const lg_metrics_std *metrics; /* updated after each commit; borrowed, may be NULL */
 } lg_graphstage_opts;
 
 /** Creates the consumer and the transactional producer. NULL with errstr. */
@@ -58,6 +64,9 @@ int64_t lg_graphstage_next_due(const lg_graphstage *s);
 
 /** Sum of the stats of the partitions' engines (derived events per type...). */
 void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out);
+
+/** The stage's consumer (borrowed), e.g. for consumer-lag metrics. */
+rd_kafka_t *lg_graphstage_consumer(lg_graphstage *s);
 
 /** Aborts an open transaction, closes engines and clients. NULL: no-op. */
 void lg_graphstage_destroy(lg_graphstage *s);

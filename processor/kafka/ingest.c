@@ -28,6 +28,7 @@ struct lg_ingest {
     bool in_txn;
     int64_t batch_started_ms, batch_msgs;
     int64_t consumed, committed, last_msg_ms, deadlettered;
+    int64_t per_source[LG_SRC_COUNT];
     int fatal;
     lg_wbuf enc;
     /* pure usage records of the open batch, coalesced per identity */
@@ -445,6 +446,7 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
             return 1;
         }
         s->consumed++;
+        s->per_source[src]++;
         s->batch_msgs++;
         s->last_msg_ms = lg_mono_ms();
         if (!s->batch_started_ms)
@@ -465,6 +467,14 @@ int64_t lg_ingest_consumed(const lg_ingest *s) {
 
 int64_t lg_ingest_committed(const lg_ingest *s) {
     return s->committed;
+}
+
+const int64_t *lg_ingest_per_source(const lg_ingest *s) {
+    return s->per_source;
+}
+
+rd_kafka_t *lg_ingest_consumer(lg_ingest *s) {
+    return s->consumer;
 }
 
 int64_t lg_ingest_deadlettered(const lg_ingest *s) {

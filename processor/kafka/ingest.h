@@ -18,6 +18,8 @@
 
 #include "processor/config.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,6 +45,12 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
 /** Messages consumed since creation / committed since creation. */
 int64_t lg_ingest_consumed(const lg_ingest *s);
 int64_t lg_ingest_committed(const lg_ingest *s);
+
+/** Messages consumed per source (lg_source index) since creation. */
+const int64_t *lg_ingest_per_source(const lg_ingest *s);
+
+/** The stage's consumer (borrowed), e.g. for consumer-lag metrics. */
+rd_kafka_t *lg_ingest_consumer(lg_ingest *s);
 
 /** Unusable messages sent to the dead-letter topic (committed or pending). */
 int64_t lg_ingest_deadlettered(const lg_ingest *s);

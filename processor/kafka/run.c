@@ -4,6 +4,7 @@
  */
 #include "processor/kafka/run.h"
 
+#include "processor/api/api.h"
 #include "processor/engine.h"
 #include "processor/kafka/client.h"
 #include "processor/kafka/demo.h"
@@ -12,6 +13,8 @@
 #include "processor/kafka/ingest.h"
 #include "processor/kafka/stage.h"
 #include "processor/kafka/txn.h"
+#include "processor/metrics.h"
+#include "sinks/fanout/fanout.h"
 #include "sinks/kafka/kafka_sink.h"
 
 #include <errno.h>
@@ -286,7 +289,53 @@ static int ensure_internal_topics(const lg_config *c, const char *bootstrap, lg_
     return rc;
 }
 
+/* The HTTP API over the state; NULL with an empty errstr when disabled.
+ * The demo only warns when it cannot listen (people run it anywhere). */
+static lg_api *start_api(const lg_kafka_run_opts *o, const char *state_dir, lg_metrics *metrics,
+                         char *errstr, size_t errstr_size) {
+    *errstr = '\0';
+    lg_api *api = lg_api_start_config(o->config, state_dir, metrics, errstr, errstr_size);
+    if (!api && *errstr && o->demo) {
+        lg_log(LG_LOG_WARN, COMP, "no HTTP API for the demo: %s", errstr);
+        *errstr = '\0';
+    }
+    if (api)
+        lg_log(LG_LOG_INFO, COMP, "HTTP API and lineage map at http://%s/", o->config->api_listen);
+    return api;
+}
+
 #define MAX_RESTARTS 20
+#define LAG_EVERY_MS 1000
+
+/* Consumer lag of every assigned partition (cached watermarks: no request). */
+static void update_lag(rd_kafka_t *rk, const lg_metrics_std *std) {
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (!rk || rd_kafka_assignment(rk, &a) || !a)
+        return;
+    if (rd_kafka_position(rk, a) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        for (int i = 0; i < a->cnt; i++) {
+            int64_t lo, hi;
+            if (a->elems[i].offset < 0 ||
+                rd_kafka_get_watermark_offsets(rk, a->elems[i].topic, a->elems[i].partition, &lo,
+                                               &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+                hi < 0)
+                continue;
+            char part[16];
+            snprintf(part, sizeof part, "%" PRId32, a->elems[i].partition);
+            lg_metric_set(std->consumer_lag, (const char *[]){a->elems[i].topic, part},
+                          (double)(hi - a->elems[i].offset));
+        }
+    rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* Mirrors the parse stage's per-source input counters (base: earlier
+ * incarnations of the stage, after restarts). */
+static void update_inputs(const lg_metrics_std *std, const int64_t *base, const lg_ingest *in) {
+    const int64_t *now = lg_ingest_per_source(in);
+    for (int src = 1; src < LG_SRC_COUNT; src++)
+        lg_metric_set1(std->input_messages, lg_source_name((lg_source)src),
+                       (double)(base[src] + now[src]));
+}
 
 static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_embedded *emb,
                    const char *state_dir, int64_t produced, char *errstr, size_t errstr_size) {
@@ -299,6 +348,18 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     int rc = -1, restarts = 0;
     int64_t consumed_before = 0, graph_committed_before = 0;
     lg_engine_stats total = {0};
+    lg_metrics *metrics = lg_metrics_new();
+    lg_metrics_std std;
+    lg_api *api = NULL;
+    int64_t in_base[LG_SRC_COUNT] = {0}, last_lag = 0;
+    if (!metrics || lg_metrics_std_init(metrics, &std) != 0) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto cleanup;
+    }
+    /* the HTTP API (queries, map, /metrics) over this instance's state */
+    api = start_api(o, state_dir, metrics, errstr, errstr_size);
+    if (!api && *errstr)
+        goto cleanup;
     if (ensure_internal_topics(c, bootstrap, emb, errstr, errstr_size) != 0 ||
         lg_pairs_load(&tenants, c->tenants_file, errstr, errstr_size) != 0 ||
         lg_config_engine_opts(c, &eo, &owners, &aliases, errstr, errstr_size) != 0)
@@ -307,8 +368,13 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
         eo.ownerless_hold_ms = DEMO_OWNERLESS_HOLD_MS;
     bool json = o->demo || strcmp(c->output_format, "json") == 0;
     lg_ingest_opts io = {.config = c, .bootstrap = bootstrap, .tenants = &tenants};
-    lg_graphstage_opts go = {
-        .config = c, .bootstrap = bootstrap, .state_dir = state_dir, .engine = &eo, .json = json};
+    lg_graphstage_opts go = {.config = c,
+                             .bootstrap = bootstrap,
+                             .state_dir = state_dir,
+                             .engine = &eo,
+                             .json = json,
+                             .metrics = &std};
+    go.feed = api ? lg_api_feed_sink(api) : NULL;
     if (!(in = lg_ingest_new(&io, errstr, errstr_size)) ||
         !(gs = lg_graphstage_new(&go, errstr, errstr_size)))
         goto cleanup;
@@ -332,6 +398,9 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                 goto cleanup;
             }
             lg_log(LG_LOG_WARN, COMP, "restarting the stages after: %s", errstr);
+            lg_metric_add1(std.errors, "stage_restart", 1);
+            for (int src = 1; src < LG_SRC_COUNT; src++)
+                in_base[src] += lg_ingest_per_source(in)[src];
             consumed_before += lg_ingest_committed(in);
             graph_committed_before += lg_graphstage_committed(gs);
             lg_engine_stats st;
@@ -341,10 +410,17 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             lg_graphstage_destroy(gs);
             in = NULL;
             gs = NULL;
+            go.feed = api ? lg_api_feed_sink(api) : NULL;
             if (!(in = lg_ingest_new(&io, errstr, errstr_size)) ||
                 !(gs = lg_graphstage_new(&go, errstr, errstr_size)))
                 goto cleanup;
             continue;
+        }
+        if (lg_mono_ms() - last_lag >= LAG_EVERY_MS) {
+            last_lag = lg_mono_ms();
+            update_lag(lg_ingest_consumer(in), &std);
+            update_lag(lg_graphstage_consumer(gs), &std);
+            update_inputs(&std, in_base, in);
         }
         int64_t now = lg_mono_ms();
         int64_t last = lg_ingest_last_message_ms(in);
@@ -405,7 +481,9 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
 cleanup:
     lg_demo_watch_destroy(watch);
     lg_ingest_destroy(in);
-    lg_graphstage_destroy(gs);
+    lg_graphstage_destroy(gs); /* destroys the feed sink before the API stops */
+    lg_api_stop(api);
+    lg_metrics_destroy(metrics);
     lg_pairs_free(&owners);
     lg_pairs_free(&aliases);
     lg_pairs_free(&tenants);
@@ -418,6 +496,9 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
     lg_kafka_embedded *emb = NULL;
     lg_demo_watch *watch = NULL;
     lg_sink *out = NULL;
+    lg_metrics *metrics = NULL;
+    lg_metrics_std std;
+    lg_api *api = NULL;
     lg_pairs owners = {0}, aliases = {0};
     char tmpdir[PATH_MAX] = "", demodir[PATH_MAX];
     const char *state_dir;
@@ -466,6 +547,19 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
                              state_dir, errstr, errstr_size);
     if (!out)
         goto cleanup;
+    if (!(metrics = lg_metrics_new()) || lg_metrics_std_init(metrics, &std) != 0) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto cleanup;
+    }
+    api = start_api(o, state_dir, metrics, errstr, errstr_size);
+    if (!api && *errstr)
+        goto cleanup;
+    if (api) { /* derived events also go to the map's live feed */
+        lg_sink *both[2] = {out, lg_api_feed_sink(api)};
+        out = lg_sink_fanout_new(both, 2, errstr, errstr_size);
+        if (!out)
+            goto cleanup;
+    }
     lg_engine_opts eo = {.state_dir = state_dir, .out = out, .deadletter = out};
     if (lg_config_engine_opts(c, &eo, &owners, &aliases, errstr, errstr_size) != 0)
         goto cleanup;
@@ -511,6 +605,8 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
         if (due || limit || idle || !*o->running || (o->demo && d.consumed >= produced)) {
             if (commit_batch(&d, errstr, errstr_size) != 0)
                 goto cleanup;
+            if (metrics)
+                lg_metrics_std_update(&std, lg_engine_get_stats(d.engine));
             d.batch_started_ms = 0;
         }
         if (watch)
@@ -562,7 +658,9 @@ cleanup:
     }
     lg_demo_watch_destroy(watch);
     lg_engine_close(d.engine);
-    lg_sink_destroy(out);
+    lg_sink_destroy(out); /* the feed sink inside goes before the API */
+    lg_api_stop(api);
+    lg_metrics_destroy(metrics);
     lg_pairs_free(&owners);
     lg_pairs_free(&aliases);
     lg_kafka_embedded_destroy(emb);

@@ -38,7 +38,7 @@ check "run without state.dir says so" "grep -q 'state.dir is not configured' '$T
 check "bad --max-messages exits 2" "[ $? -eq 2 ]"
 
 # SIGTERM only flips the run flag: the daemon commits and exits 0.
-"$BIN" run --state "$TMP/st" >/dev/null 2>"$TMP/err3" &
+LINEAGED_API_LISTEN=127.0.0.1:0 "$BIN" run --state "$TMP/st" >/dev/null 2>"$TMP/err3" &
 pid=$!
 for _ in $(seq 1 300); do # poll up to 30 s for the consumer to start
     grep -q 'consuming as group' "$TMP/err3" && break

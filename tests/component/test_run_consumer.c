@@ -45,6 +45,7 @@ static int setup(void **state) {
     assert_int_equal(
         lg_config_set(f->cfg, "processing.guarantee", "at_least_once", err, sizeof(err)), 0);
     assert_int_equal(lg_config_set(f->cfg, "detect.ownerless.hold", "0", err, sizeof(err)), 0);
+    assert_int_equal(lg_config_set(f->cfg, "api.listen", "127.0.0.1:0", err, sizeof(err)), 0);
     assert_int_equal(lg_config_set(f->cfg, "topics.derived", "lg.derived", err, sizeof(err)), 0);
     assert_int_equal(lg_config_set(f->cfg, "topics.deadletter", "lg.deadletter", err, sizeof(err)),
                      0);

@@ -105,6 +105,7 @@ topics.replication.factor = 1
 output.format = json
 batch.max.messages = 500
 detect.ownerless.hold = 5s
+api.listen = 127.0.0.1:0
 rdkafka.session.timeout.ms = 6000
 rdkafka.heartbeat.interval.ms = 500
 log.level = info
