@@ -179,22 +179,52 @@ static void access_denied(lg_gen_ctx *c, const lg_gen_caller *w, const char *act
 
 /* ---- usage templates ---- */
 
-#define NUSAGE 14
+/* The reads and API calls of the usage mix: eventSource is service +
+ * ".amazonaws.com"; action/resource name what an AccessDenied refuses
+ * (NULL: a call every identity may make). */
+static const struct usage_call {
+    const char *service, *name, *action, *resource;
+    bool global; /* one endpoint for every region (s3 ListBuckets, iam) */
+} usage_calls[] = {
+    {"ec2", "DescribeInstances", "ec2:DescribeInstances", "*", false},
+    {"s3", "GetObject", "s3:GetObject", "arn:aws:s3:::bucket", false},
+    {"s3", "ListBuckets", "s3:ListAllMyBuckets", "*", true},
+    {"sts", "GetCallerIdentity", NULL, NULL, false},
+    {"kms", "Decrypt", "kms:Decrypt", "key", false},
+    {"ssm", "GetParameter", "ssm:GetParameter", "parameter", false},
+    {"secretsmanager", "GetSecretValue", "secretsmanager:GetSecretValue", "secret", false},
+    {"dynamodb", "DescribeTable", NULL, NULL, false},
+    {"lambda", "ListFunctions20150331", NULL, NULL, false},
+    {"iam", "ListAttachedRolePolicies", NULL, NULL, true},
+    {"logs", "DescribeLogGroups", NULL, NULL, false},
+    {"monitoring", "GetMetricData", NULL, NULL, false},
+    {"ecr", "GetAuthorizationToken", NULL, NULL, false},
+    {"ecs", "DescribeServices", NULL, NULL, false},
+};
+#define NUSAGE (sizeof usage_calls / sizeof usage_calls[0])
 
 bool lg_gen_ct_usage(lg_gen_ctx *c, const lg_gen_caller *w, bool failed) {
     const char *region = region_of(c);
     const char *team = lg_gen_team(c->co, w->person);
-    char host[512], res[2048], rid[64];
+    char host[512], source[64], res[2048], rid[64];
     const char *resources = NULL;
     unsigned which = (unsigned)lg_gen_rng_below(c->rng, NUSAGE);
+    const struct usage_call *u = &usage_calls[which];
     uint64_t x = lg_gen_rng_next(c->rng);
     lg_gen_chars(x, "hex", rid, 17);
+    if (strcmp(u->service, "iam") == 0)
+        region = "us-east-1";
+    snprintf(source, sizeof source, "%s.amazonaws.com", u->service);
+    if (u->global)
+        snprintf(host, sizeof host, "%s", source);
+    else
+        snprintf(host, sizeof host, "%s.%s.amazonaws.com", u->service, region);
+    head(c, w, source, u->name, region);
+    failed = failed && u->action;
+    if (failed)
+        access_denied(c, w, u->action, u->resource);
     switch (which) {
     case 0:
-        snprintf(host, sizeof host, "ec2.%s.amazonaws.com", region);
-        head(c, w, "ec2.amazonaws.com", "DescribeInstances", region);
-        if (failed)
-            access_denied(c, w, "ec2:DescribeInstances", "*");
         F("\"requestParameters\":{\"instancesSet\":{\"items\":[{\"instanceId\":\"i-%s\"}]},"
           "\"filterSet\":{\"items\":[{\"name\":\"instance-state-name\",\"valueSet\":{\"items\":[{"
           "\"value\":\"running\"},{\"value\":\"pending\"}]}},{\"name\":\"tag:team\",\"valueSet\":"
@@ -203,13 +233,10 @@ bool lg_gen_ct_usage(lg_gen_ctx *c, const lg_gen_caller *w, bool failed) {
           "\"responseElements\":null",
           rid, team);
         break;
-    case 1: {
+    case 1: { /* a data event on the bucket's own endpoint */
         unsigned kb = (unsigned)(x >> 20) % 9000;
         snprintf(host, sizeof host, "acme-%s-%s-data.s3.%s.amazonaws.com", team, w->account,
                  region);
-        head(c, w, "s3.amazonaws.com", "GetObject", region);
-        if (failed)
-            access_denied(c, w, "s3:GetObject", "arn:aws:s3:::bucket");
         F("\"requestParameters\":{\"bucketName\":\"acme-%s-%s-data\",\"Host\":\"%s\","
           "\"key\":\"warehouse/%s/dt=2025-01-%02u/part-%05u-%s.snappy.parquet\"},"
           "\"responseElements\":null,\"additionalEventData\":{\"SignatureVersion\":\"SigV4\","
@@ -227,10 +254,6 @@ bool lg_gen_ct_usage(lg_gen_ctx *c, const lg_gen_caller *w, bool failed) {
         break;
     }
     case 2:
-        snprintf(host, sizeof host, "s3.amazonaws.com");
-        head(c, w, "s3.amazonaws.com", "ListBuckets", region);
-        if (failed)
-            access_denied(c, w, "s3:ListAllMyBuckets", "*");
         F("\"requestParameters\":{\"Host\":\"s3.amazonaws.com\"},\"responseElements\":null,"
           "\"additionalEventData\":{\"SignatureVersion\":\"SigV4\",\"CipherSuite\":"
           "\"TLS_AES_128_GCM_SHA256\",\"bytesTransferredIn\":0,\"AuthenticationMethod\":"
@@ -239,15 +262,9 @@ bool lg_gen_ct_usage(lg_gen_ctx *c, const lg_gen_caller *w, bool failed) {
         P("\",\"bytesTransferredOut\":4212}");
         break;
     case 3:
-        snprintf(host, sizeof host, "sts.%s.amazonaws.com", region);
-        head(c, w, "sts.amazonaws.com", "GetCallerIdentity", region);
         P("\"requestParameters\":null,\"responseElements\":null");
         break;
     case 4:
-        snprintf(host, sizeof host, "kms.%s.amazonaws.com", region);
-        head(c, w, "kms.amazonaws.com", "Decrypt", region);
-        if (failed)
-            access_denied(c, w, "kms:Decrypt", "key");
         F("\"requestParameters\":{\"encryptionAlgorithm\":\"SYMMETRIC_DEFAULT\","
           "\"encryptionContext\":{\"aws:lambda:FunctionArn\":\"arn:aws:lambda:%s:%s:function:%s-"
           "%s\",\"aws:secretsmanager:arn\":\"arn:aws:secretsmanager:%s:%s:secret:prod/%s/db-%s\"}"
@@ -260,54 +277,35 @@ bool lg_gen_ct_usage(lg_gen_ctx *c, const lg_gen_caller *w, bool failed) {
         resources = res;
         break;
     case 5:
-        snprintf(host, sizeof host, "ssm.%s.amazonaws.com", region);
-        head(c, w, "ssm.amazonaws.com", "GetParameter", region);
-        if (failed)
-            access_denied(c, w, "ssm:GetParameter", "parameter");
         F("\"requestParameters\":{\"name\":\"/prod/%s/%s/database-url\",\"withDecryption\":true},"
           "\"responseElements\":null",
           team, rid);
         break;
     case 6:
-        snprintf(host, sizeof host, "secretsmanager.%s.amazonaws.com", region);
-        head(c, w, "secretsmanager.amazonaws.com", "GetSecretValue", region);
-        if (failed)
-            access_denied(c, w, "secretsmanager:GetSecretValue", "secret");
         F("\"requestParameters\":{\"secretId\":\"arn:aws:secretsmanager:%s:%s:secret:prod/%s/"
           "api-key-%.6s\",\"versionStage\":\"AWSCURRENT\"},\"responseElements\":null",
           region, w->account, team, rid);
         break;
     case 7:
-        snprintf(host, sizeof host, "dynamodb.%s.amazonaws.com", region);
-        head(c, w, "dynamodb.amazonaws.com", "DescribeTable", region);
         F("\"requestParameters\":{\"tableName\":\"%s-orders-%.6s\"},\"responseElements\":null",
           team, rid);
         break;
     case 8:
-        snprintf(host, sizeof host, "lambda.%s.amazonaws.com", region);
-        head(c, w, "lambda.amazonaws.com", "ListFunctions20150331", region);
         F("\"requestParameters\":{\"functionVersion\":\"ALL\",\"maxItems\":50,\"marker\":\"%s\"},"
           "\"responseElements\":null",
           rid);
         break;
     case 9:
-        snprintf(host, sizeof host, "iam.amazonaws.com");
-        region = "us-east-1";
-        head(c, w, "iam.amazonaws.com", "ListAttachedRolePolicies", region);
         F("\"requestParameters\":{\"roleName\":\"app-%s-%s\",\"maxItems\":100},"
           "\"responseElements\":null",
           team, rid);
         break;
     case 10:
-        snprintf(host, sizeof host, "logs.%s.amazonaws.com", region);
-        head(c, w, "logs.amazonaws.com", "DescribeLogGroups", region);
         F("\"requestParameters\":{\"logGroupNamePrefix\":\"/aws/lambda/%s-\",\"limit\":50},"
           "\"responseElements\":null",
           team);
         break;
     case 11:
-        snprintf(host, sizeof host, "monitoring.%s.amazonaws.com", region);
-        head(c, w, "monitoring.amazonaws.com", "GetMetricData", region);
         F("\"requestParameters\":{\"metricDataQueries\":[{\"id\":\"m1\",\"metricStat\":{"
           "\"metric\":{\"namespace\":\"AWS/Lambda\",\"metricName\":\"Errors\",\"dimensions\":[{"
           "\"name\":\"FunctionName\",\"value\":\"%s-%s\"}]},\"period\":60,\"stat\":\"Sum\"},"
@@ -319,13 +317,9 @@ bool lg_gen_ct_usage(lg_gen_ctx *c, const lg_gen_caller *w, bool failed) {
           team, rid, team, rid);
         break;
     case 12:
-        snprintf(host, sizeof host, "ecr.%s.amazonaws.com", region);
-        head(c, w, "ecr.amazonaws.com", "GetAuthorizationToken", region);
         F("\"requestParameters\":{\"registryIds\":[\"%s\"]},\"responseElements\":null", w->account);
         break;
     default:
-        snprintf(host, sizeof host, "ecs.%s.amazonaws.com", region);
-        head(c, w, "ecs.amazonaws.com", "DescribeServices", region);
         F("\"requestParameters\":{\"cluster\":\"arn:aws:ecs:%s:%s:cluster/%s-prod\",\"services\":["
           "\"arn:aws:ecs:%s:%s:service/%s-prod/%s-api\",\"arn:aws:ecs:%s:%s:service/%s-prod/%s-"
           "worker\"],\"include\":[\"TAGS\"]},\"responseElements\":null",
@@ -333,7 +327,7 @@ bool lg_gen_ct_usage(lg_gen_ctx *c, const lg_gen_caller *w, bool failed) {
         break;
     }
     tail(c, w, host, true, which == 1, resources);
-    return failed && which != 3 && which < 7;
+    return failed;
 }
 
 void lg_gen_ct_invoke_model(lg_gen_ctx *c, const lg_gen_caller *w) {
