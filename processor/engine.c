@@ -102,11 +102,31 @@ int lg_engine_apply(lg_engine *e, const lg_record *rec, char *errstr, size_t err
      * a re-delivery repeats all three, while synthetic exports that reuse a
      * placeholder id ("1") for different events are not collapsed. */
     char key[512];
-    int kn = snprintf(key, sizeof key, "%.*s|%lld|%.*s", (int)rec->event_id.n,
-                      rec->event_id.p ? rec->event_id.p : "", (long long)rec->time_ms,
-                      (int)rec->event_name.n, rec->event_name.p ? rec->event_name.p : "");
-    lg_str k = {key, kn < 0 ? 0 : (size_t)kn < sizeof key ? (size_t)kn : sizeof key - 1};
-    int seen = lg_graph_check_seen(e->graph, rec->source, k, e->errstr, e->errstr_size);
+    size_t kn = 0, idn = rec->event_id.p ? rec->event_id.n : 0;
+    size_t nn = rec->event_name.p ? rec->event_name.n : 0;
+    if (idn > 300)
+        idn = 300;
+    if (nn > 150)
+        nn = 150;
+    memcpy(key, rec->event_id.p ? rec->event_id.p : "", idn);
+    kn = idn;
+    key[kn++] = '|';
+    memcpy(key + kn, &rec->time_ms, sizeof rec->time_ms); /* binary: no printf per event */
+    kn += sizeof rec->time_ms;
+    key[kn++] = '|';
+    if (nn)
+        memcpy(key + kn, rec->event_name.p, nn);
+    kn += nn;
+    lg_str k = {key, kn};
+    /* Every fact applies idempotently (keyed by its evidence), so dedupe is
+     * about counting and cost: pure usage records (95% of real traffic)
+     * skip the persistent dedupe set, which would otherwise grow by one key
+     * per event forever. */
+    bool usage_only = rec->nfacts > 0;
+    for (size_t i = 0; i < rec->nfacts && usage_only; i++)
+        usage_only = rec->facts[i].type == LG_FACT_USED;
+    int seen =
+        usage_only ? 0 : lg_graph_check_seen(e->graph, rec->source, k, e->errstr, e->errstr_size);
     if (seen < 0)
         return -1;
     if (seen) {

@@ -1,6 +1,7 @@
 /* state/graph.c - see graph.h. */
 #include "state/graph.h"
 
+#include "state/bset.h"
 #include "state/codec.h"
 
 #include <rocksdb/c.h>
@@ -36,7 +37,14 @@ struct lg_graph {
     rocksdb_column_family_handle_t *cf[CF_COUNT];
     rocksdb_readoptions_t *ro;
     rocksdb_writeoptions_t *wo;
-    rocksdb_writebatch_wi_t *wb;
+    rocksdb_writebatch_t *wb; /* the pending batch (reads never go through it) */
+    /* read-your-writes for the pending batch, kept beside it */
+    lg_bset seen_batch;   /* dedupe keys added in this batch */
+    struct plink *plinks; /* links added in this batch */
+    size_t nplinks, capplinks;
+    uint32_t *plink_idx; /* open addressing: index + 1 of the last plink of a from-id */
+    size_t plink_cap;
+    lg_bset held; /* held-back candidates (committed + pending) */
     bool read_only;
     bool secondary;
     size_t max_cached;
@@ -78,11 +86,17 @@ static void set_err(char *errstr, size_t n, const char *what, char *rerr) {
 
 /* Every state write of a batch goes through here (captured for the
  * changelog when enabled). */
+struct plink {
+    char *from, *to;
+    char link;
+    uint32_t prev; /* index + 1 of the previous link with the same from, 0 = none */
+};
+
 static void batch_put(lg_graph *g, int cf, const char *k, size_t kn, const char *v, size_t vn) {
     if (v)
-        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[cf], k, kn, v, vn);
+        rocksdb_writebatch_put_cf(g->wb, g->cf[cf], k, kn, v, vn);
     else
-        rocksdb_writebatch_wi_delete_cf(g->wb, g->cf[cf], k, kn);
+        rocksdb_writebatch_delete_cf(g->wb, g->cf[cf], k, kn);
     if (g->capture && cf != CF_DEFAULT) {
         /* [cf][klen][key][vlen + 1 or 0 for a delete][val] */
         unsigned char c = (unsigned char)cf;
@@ -264,6 +278,67 @@ static centry *node_ref(lg_graph *g, const char *id, size_t n, lg_node_kind kind
 
 /* ---- links ---- */
 
+/* Index slot of from-id (found, or the free slot where it goes). */
+static uint32_t *plink_slot(lg_graph *g, const char *from, size_t fn, uint64_t h) {
+    size_t j = h & (g->plink_cap - 1);
+    while (g->plink_idx[j]) {
+        const char *f = g->plinks[g->plink_idx[j] - 1].from;
+        if (strncmp(f, from, fn) == 0 && f[fn] == '\0')
+            break;
+        j = (j + 1) & (g->plink_cap - 1);
+    }
+    return &g->plink_idx[j];
+}
+
+static int plink_add(lg_graph *g, const char *from, size_t fn, char link, const char *to,
+                     size_t tn) {
+    if ((g->nplinks + 1) * 2 > g->plink_cap) {
+        size_t cap = g->plink_cap ? g->plink_cap * 2 : 256;
+        uint32_t *ni = calloc(cap, sizeof *ni);
+        if (!ni)
+            return -1;
+        free(g->plink_idx);
+        g->plink_idx = ni;
+        g->plink_cap = cap;
+        /* re-index: the newest link of each from-id heads its chain */
+        for (size_t i = 0; i < g->nplinks; i++) {
+            const char *f = g->plinks[i].from;
+            *plink_slot(g, f, strlen(f), lg_bset_hash(f, strlen(f))) = (uint32_t)i + 1;
+        }
+    }
+    if (g->nplinks == g->capplinks) {
+        size_t cap = g->capplinks ? g->capplinks * 2 : 256;
+        struct plink *np = realloc(g->plinks, cap * sizeof *np);
+        if (!np)
+            return -1;
+        g->plinks = np;
+        g->capplinks = cap;
+    }
+    uint32_t *slot = plink_slot(g, from, fn, lg_bset_hash(from, fn));
+    struct plink *pl = &g->plinks[g->nplinks];
+    pl->from = strndup(from, fn);
+    pl->to = strndup(to, tn);
+    pl->link = link;
+    pl->prev = *slot;
+    if (!pl->from || !pl->to) {
+        free(pl->from);
+        free(pl->to);
+        return -1;
+    }
+    *slot = (uint32_t)++g->nplinks;
+    return 0;
+}
+
+static void plinks_clear(lg_graph *g) {
+    for (size_t i = 0; i < g->nplinks; i++) {
+        free(g->plinks[i].from);
+        free(g->plinks[i].to);
+    }
+    g->nplinks = 0;
+    if (g->plink_idx)
+        memset(g->plink_idx, 0, g->plink_cap * sizeof *g->plink_idx);
+}
+
 static int put_link(lg_graph *g, const char *from, size_t fn, char link, const char *to,
                     size_t tn) {
     if (!fn || !tn)
@@ -273,14 +348,9 @@ static int put_link(lg_graph *g, const char *from, size_t fn, char link, const c
     char *k = klen <= sizeof stackbuf ? stackbuf : malloc(klen);
     if (!k)
         return -1;
-    memcpy(k, from, fn);
-    k[fn] = '\0';
-    k[fn + 1] = link;
-    memcpy(k + fn + 2, to, tn);
-    batch_put(g, CF_LINKS, k, klen, "", 0);
     if (k != stackbuf)
         free(k);
-    return 0;
+    return plink_add(g, from, fn, link, to, tn); /* written, sorted, at prepare */
 }
 
 int lg_graph_links(lg_graph *g, const char *id, char link,
@@ -293,10 +363,21 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
     prefix[n] = '\0';
     prefix[n + 1] = link;
     size_t plen = link ? n + 2 : n + 1;
-    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_LINKS]);
-    rocksdb_iterator_t *it =
-        rocksdb_writebatch_wi_create_iterator_with_base_cf(g->wb, base, g->cf[CF_LINKS]);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_LINKS]);
     int rc = 0;
+    /* links added by the pending batch first (a link both pending and
+     * committed may be seen twice: callers keep visited sets) */
+    if (g->nplinks) {
+        uint32_t at = *plink_slot(g, id, n, lg_bset_hash(id, n));
+        for (; at && !rc; at = g->plinks[at - 1].prev)
+            if (!link || g->plinks[at - 1].link == link)
+                rc = cb(opaque, g->plinks[at - 1].to, g->plinks[at - 1].link);
+        if (rc) {
+            rocksdb_iter_destroy(it);
+            free(prefix);
+            return rc;
+        }
+    }
     char *to = NULL;
     for (rocksdb_iter_seek(it, prefix, plen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
         size_t klen;
@@ -317,7 +398,7 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
             break;
     }
     free(to);
-    rocksdb_iter_destroy(it); /* also destroys base */
+    rocksdb_iter_destroy(it);
     free(prefix);
     return rc;
 }
@@ -341,7 +422,7 @@ static int pending_key(const char *subject, char **k, size_t *kn) {
 int lg_graph_pending_add(lg_graph *g, const char *subject) {
     char *k;
     size_t kn;
-    if (pending_key(subject, &k, &kn) < 0)
+    if (pending_key(subject, &k, &kn) < 0 || lg_bset_add(&g->held, subject, strlen(subject)) < 0)
         return -1;
     batch_put(g, CF_LINKS, k, kn, "", 0);
     free(k);
@@ -353,14 +434,42 @@ int lg_graph_pending_remove(lg_graph *g, const char *subject) {
     size_t kn;
     if (pending_key(subject, &k, &kn) < 0)
         return -1;
+    lg_bset_remove(&g->held, subject, strlen(subject));
     batch_put(g, CF_LINKS, k, kn, NULL, 0);
     free(k);
     return 0;
 }
 
+typedef struct held_cb {
+    int (*cb)(void *opaque, const char *subject, char link);
+    void *opaque;
+} held_cb;
+
+static int held_each(void *opaque, const char *k, size_t n) {
+    held_cb *h = opaque;
+    (void)n;
+    return h->cb(h->opaque, k, PENDING_LINK);
+}
+
 int lg_graph_pending_foreach(lg_graph *g, int (*cb)(void *opaque, const char *subject, char link),
                              void *opaque) {
-    return lg_graph_links(g, PENDING_ID, PENDING_LINK, cb, opaque);
+    held_cb h = {cb, opaque};
+    return lg_bset_foreach(&g->held, held_each, &h);
+}
+
+static int held_load_one(void *opaque, const char *to, char link) {
+    (void)link;
+    return lg_bset_add(opaque, to, strlen(to)) < 0 ? -1 : 0;
+}
+
+/* (Re)reads the committed held-back set. */
+static int held_load(lg_graph *g) {
+    lg_bset_clear(&g->held);
+    size_t keep = g->nplinks;
+    g->nplinks = 0; /* committed only */
+    int rc = lg_graph_links(g, PENDING_ID, PENDING_LINK, held_load_one, &g->held);
+    g->nplinks = keep;
+    return rc;
 }
 
 /* ---- open / close ---- */
@@ -383,6 +492,16 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     rocksdb_options_set_create_missing_column_families(g->opts, 1);
     rocksdb_options_increase_parallelism(g->opts, 2);
     rocksdb_options_set_compression(g->opts, rocksdb_lz4_compression);
+    /* Most point reads miss (new dedupe keys, new nodes): a memtable bloom
+     * filter answers those without searching the memtable. */
+    rocksdb_options_set_memtable_whole_key_filtering(g->opts, 1);
+    rocksdb_options_set_memtable_prefix_bloom_size_ratio(g->opts, 0.05);
+    /* Bounded memory: the memtables of all column families share 32 MiB,
+     * and the write-ahead log is recycled by flushing stale families. */
+    rocksdb_options_set_write_buffer_size(g->opts, 16 << 20);
+    rocksdb_options_set_db_write_buffer_size(g->opts, 32 << 20);
+    rocksdb_options_set_max_total_wal_size(g->opts, 64 << 20);
+    rocksdb_set_perf_level(rocksdb_disable); /* no per-operation counters */
     g->bbto = rocksdb_block_based_options_create();
     g->cache = rocksdb_cache_create_lru((o->cache_mb ? o->cache_mb : 64) << 20);
     rocksdb_block_based_options_set_block_cache(g->bbto, g->cache);
@@ -412,13 +531,19 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     }
     g->ro = rocksdb_readoptions_create();
     g->wo = rocksdb_writeoptions_create();
-    g->wb = rocksdb_writebatch_wi_create(0, 1);
+    g->wb = rocksdb_writebatch_create();
+    if (held_load(g) < 0) {
+        set_err(errstr, errstr_size, "read the held-back candidates", NULL);
+        lg_graph_close(g);
+        return NULL;
+    }
     return g;
 }
 
 static void batch_reset(lg_graph *g) {
     for (size_t i = 0; i < g->nuses; i++)
-        free(g->uses[i].evt);
+        if (!(i + 1 < g->nuses && g->uses[i + 1].evt == g->uses[i].evt))
+            free(g->uses[i].evt); /* shared copies are freed once, at their last use */
     g->nuses = 0;
     g->ntouched = 0;
     for (size_t i = 0; i < g->ndirty; i++) {
@@ -428,8 +553,10 @@ static void batch_reset(lg_graph *g) {
     g->ndirty = 0;
     g->prepared = false;
     lg_wbuf_reset(&g->changes);
+    lg_bset_clear(&g->seen_batch);
+    plinks_clear(g);
     if (g->wb)
-        rocksdb_writebatch_wi_clear(g->wb);
+        rocksdb_writebatch_clear(g->wb);
 }
 
 int lg_graph_refresh(lg_graph *g, char *errstr, size_t errstr_size) {
@@ -459,7 +586,12 @@ void lg_graph_close(lg_graph *g) {
     lg_wbuf_free(&g->wbuf);
     lg_wbuf_free(&g->changes);
     if (g->wb)
-        rocksdb_writebatch_wi_destroy(g->wb);
+        rocksdb_writebatch_destroy(g->wb);
+    lg_bset_free(&g->seen_batch);
+    lg_bset_free(&g->held);
+    plinks_clear(g);
+    free(g->plinks);
+    free(g->plink_idx);
     for (int i = 0; i < CF_COUNT; i++)
         if (g->cf[i])
             rocksdb_column_family_handle_destroy(g->cf[i]);
@@ -477,33 +609,46 @@ void lg_graph_close(lg_graph *g) {
 
 /* ---- dedupe ---- */
 
+/* A 16-byte dedupe key: two independent 64-bit hashes of source and id. */
+static void seen_key(lg_source src, lg_str id, unsigned char out[16]) {
+    uint64_t a = 0xcbf29ce484222325ULL ^ (uint64_t)src, b = 0x84222325cbf29ce4ULL + src;
+    for (size_t i = 0; i < id.n; i++) {
+        unsigned char c = (unsigned char)id.p[i];
+        a = (a ^ c) * 0x100000001b3ULL;
+        b = (b ^ c) * 0x9e3779b97f4a7c15ULL;
+        b ^= b >> 29;
+    }
+    a ^= a >> 33;
+    a *= 0xff51afd7ed558ccdULL;
+    a ^= a >> 33;
+    b ^= b >> 31;
+    b *= 0xc4ceb9fe1a85ec53ULL;
+    b ^= b >> 32;
+    memcpy(out, &a, 8);
+    memcpy(out + 8, &b, 8);
+}
+
 int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, char *errstr, size_t errstr_size) {
-    char stackbuf[256];
-    size_t klen = id.n + 1;
-    char *k = klen <= sizeof stackbuf ? stackbuf : malloc(klen);
-    if (!k) {
+    unsigned char k[16];
+    seen_key(src, id, k);
+    if (lg_bset_has(&g->seen_batch, k, sizeof k))
+        return 1;
+    char *err = NULL;
+    rocksdb_pinnableslice_t *v =
+        rocksdb_get_pinned_cf(g->db, g->ro, g->cf[CF_SEEN], (const char *)k, sizeof k, &err);
+    if (err) {
+        set_err(errstr, errstr_size, "dedupe read", err);
+        return -1;
+    }
+    if (v) {
+        rocksdb_pinnableslice_destroy(v);
+        return 1;
+    }
+    if (lg_bset_add(&g->seen_batch, k, sizeof k) < 0) {
         set_err(errstr, errstr_size, "dedupe", NULL);
         return -1;
     }
-    k[0] = (char)src;
-    memcpy(k + 1, id.p, id.n);
-    char *err = NULL;
-    size_t vlen;
-    char *v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(g->wb, g->db, g->ro, g->cf[CF_SEEN], k,
-                                                             klen, &vlen, &err);
-    int rc = 0;
-    if (err) {
-        set_err(errstr, errstr_size, "dedupe read", err);
-        rc = -1;
-    } else if (v) {
-        rc = 1;
-    } else {
-        batch_put(g, CF_SEEN, k, klen, "", 0);
-    }
-    free(v);
-    if (k != stackbuf)
-        free(k);
-    return rc;
+    return 0; /* written, sorted, at prepare */
 }
 
 /* ---- applying facts ---- */
@@ -568,7 +713,13 @@ static int add_use(lg_graph *g, centry *e, int64_t t, const char *evt, const cha
         g->uses = u;
         g->capuses = cap;
     }
-    char *ev = evt ? strdup(evt) : NULL;
+    /* the evidence of consecutive uses is often the same event (an agent
+     * acting through a session): share the copy */
+    char *ev = NULL;
+    if (evt && g->nuses && g->uses[g->nuses - 1].evt && strcmp(g->uses[g->nuses - 1].evt, evt) == 0)
+        ev = g->uses[g->nuses - 1].evt;
+    else if (evt && !(ev = strdup(evt)))
+        return -1;
     g->uses[g->nuses++] = (lg_usage){n, t, ev};
     return 0;
 }
@@ -816,9 +967,17 @@ int lg_graph_apply(lg_graph *g, const lg_record *rec, const lg_fact *f, char *er
                    size_t errstr_size) {
     if (!has(f->subject))
         return 0;
+    /* evidence "source:event-id" (no printf: this runs once per fact) */
     char evt[512];
-    snprintf(evt, sizeof evt, "%s:%.*s", lg_source_name(rec->source), (int)rec->event_id.n,
-             rec->event_id.p ? rec->event_id.p : "");
+    const char *sn = lg_source_name(rec->source);
+    size_t snl = strlen(sn), idl = rec->event_id.p ? rec->event_id.n : 0;
+    if (snl + 1 + idl >= sizeof evt)
+        idl = sizeof evt - snl - 2;
+    memcpy(evt, sn, snl);
+    evt[snl] = ':';
+    if (idl)
+        memcpy(evt + snl + 1, rec->event_id.p, idl);
+    evt[snl + 1 + idl] = '\0';
     if (apply_fact(g, rec, f, evt) < 0) {
         set_err(errstr, errstr_size, "apply fact", NULL);
         return -1;
@@ -953,9 +1112,76 @@ bool lg_graph_privileged_at(lg_graph *g, const lg_node *n, int64_t t, const char
 
 /* ---- commit ---- */
 
+/* Sort helpers: a batch's keys go to RocksDB in key order per column family,
+ * which makes memtable inserts sequential (cheap splices). */
+static int cmp_seen(const void *a, const void *b) {
+    return memcmp(*(const char *const *)a, *(const char *const *)b, 16);
+}
+
+static int collect_seen(void *opaque, const char *k, size_t n) {
+    const char ***at = opaque;
+    (void)n;
+    *(*at)++ = k;
+    return 0;
+}
+
+static int cmp_dirty(const void *a, const void *b) {
+    return strcmp((*(centry *const *)a)->node->id, (*(centry *const *)b)->node->id);
+}
+
+static int cmp_plink(const void *a, const void *b) {
+    const struct plink *x = *(const struct plink *const *)a, *y = *(const struct plink *const *)b;
+    int c = strcmp(x->from, y->from);
+    if (c)
+        return c;
+    if (x->link != y->link)
+        return (unsigned char)x->link < (unsigned char)y->link ? -1 : 1;
+    return strcmp(x->to, y->to);
+}
+
+static int put_sorted(lg_graph *g) {
+    size_t n = g->seen_batch.n;
+    size_t m = g->nplinks > n ? g->nplinks : n;
+    void **v = malloc((m ? m : 1) * sizeof *v);
+    if (!v)
+        return -1;
+    const char **at = (const char **)v;
+    lg_bset_foreach(&g->seen_batch, collect_seen, &at);
+    qsort(v, n, sizeof *v, cmp_seen);
+    for (size_t i = 0; i < n; i++)
+        batch_put(g, CF_SEEN, v[i], 16, "", 0);
+    for (size_t i = 0; i < g->nplinks; i++)
+        v[i] = &g->plinks[i];
+    qsort(v, g->nplinks, sizeof *v, cmp_plink);
+    char stackbuf[512];
+    for (size_t i = 0; i < g->nplinks; i++) {
+        const struct plink *pl = v[i];
+        size_t fn = strlen(pl->from), tn = strlen(pl->to), klen = fn + tn + 2;
+        char *k = klen <= sizeof stackbuf ? stackbuf : malloc(klen);
+        if (!k) {
+            free(v);
+            return -1;
+        }
+        memcpy(k, pl->from, fn);
+        k[fn] = '\0';
+        k[fn + 1] = pl->link;
+        memcpy(k + fn + 2, pl->to, tn);
+        batch_put(g, CF_LINKS, k, klen, "", 0);
+        if (k != stackbuf)
+            free(k);
+    }
+    free(v);
+    qsort(g->dirty, g->ndirty, sizeof *g->dirty, cmp_dirty);
+    return 0;
+}
+
 int lg_graph_prepare(lg_graph *g, char *errstr, size_t errstr_size) {
     if (g->prepared)
         return 0;
+    if (put_sorted(g) < 0) {
+        set_err(errstr, errstr_size, "prepare batch", NULL);
+        return -1;
+    }
     for (size_t i = 0; i < g->ndirty; i++) {
         lg_node *n = g->dirty[i]->node;
         lg_wbuf_reset(&g->wbuf);
@@ -1006,9 +1232,9 @@ int lg_graph_restore_put(lg_graph *g, int cf, const char *key, size_t klen, cons
     if (cf <= CF_DEFAULT || cf >= CF_COUNT || g->read_only)
         return -1;
     if (val)
-        rocksdb_writebatch_wi_put_cf(g->wb, g->cf[cf], key, klen, val, vlen);
+        rocksdb_writebatch_put_cf(g->wb, g->cf[cf], key, klen, val, vlen);
     else
-        rocksdb_writebatch_wi_delete_cf(g->wb, g->cf[cf], key, klen);
+        rocksdb_writebatch_delete_cf(g->wb, g->cf[cf], key, klen);
     g->restored = true;
     return 0;
 }
@@ -1025,7 +1251,7 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
         batch_put(g, CF_DEFAULT, pos_keys[i], strlen(pos_keys[i]), pos_vals[i],
                   strlen(pos_vals[i]));
     char *err = NULL;
-    rocksdb_write_writebatch_wi(g->db, g->wo, g->wb, &err);
+    rocksdb_write(g->db, g->wo, g->wb, &err);
     if (err) {
         set_err(errstr, errstr_size, "write batch", err);
         return -1;
@@ -1033,6 +1259,11 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
     batch_reset(g);
     if (g->restored || g->count > g->max_cached) {
         cache_clear(g);
+        if (g->restored && held_load(g) < 0) {
+            set_err(errstr, errstr_size, "read the held-back candidates", NULL);
+            g->restored = false;
+            return -1;
+        }
         g->restored = false;
     }
     return 0;
@@ -1041,6 +1272,9 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
 void lg_graph_abort(lg_graph *g) {
     batch_reset(g);
     cache_clear(g);
+    g->restored = false;
+    if (held_load(g) < 0) /* undo the batch's held-set changes */
+        fprintf(stderr, "lineaged: state: could not re-read the held-back candidates\n");
 }
 
 int lg_graph_meta_get(lg_graph *g, const char *key, char **out, char *errstr, size_t errstr_size) {

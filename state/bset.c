@@ -1,0 +1,126 @@
+/* state/bset.c - see bset.h. */
+#include "state/bset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t lg_bset_hash(const void *k, size_t n) {
+    const unsigned char *p = k;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+static bool slot_is(const lg_bset_slot *sl, uint64_t h, const void *k, size_t n) {
+    return sl->hash == h && sl->len == n && memcmp(sl->key, k, n) == 0;
+}
+
+static int grow(lg_bset *s) {
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    lg_bset_slot *ns = calloc(cap, sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->slots[i].hash)
+            continue;
+        size_t j = s->slots[i].hash & (cap - 1);
+        while (ns[j].hash)
+            j = (j + 1) & (cap - 1);
+        ns[j] = s->slots[i];
+    }
+    free(s->slots);
+    s->slots = ns;
+    s->cap = cap;
+    return 0;
+}
+
+int lg_bset_add(lg_bset *s, const void *k, size_t n) {
+    if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
+        return -1;
+    uint64_t h = lg_bset_hash(k, n);
+    size_t j = h & (s->cap - 1);
+    while (s->slots[j].hash) {
+        if (slot_is(&s->slots[j], h, k, n))
+            return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    char *c = malloc(n + 1);
+    if (!c)
+        return -1;
+    memcpy(c, k, n);
+    c[n] = '\0';
+    s->slots[j] = (lg_bset_slot){h, c, n};
+    s->n++;
+    return 1;
+}
+
+bool lg_bset_has(const lg_bset *s, const void *k, size_t n) {
+    if (!s->n)
+        return false;
+    uint64_t h = lg_bset_hash(k, n);
+    for (size_t j = h & (s->cap - 1); s->slots[j].hash; j = (j + 1) & (s->cap - 1))
+        if (slot_is(&s->slots[j], h, k, n))
+            return true;
+    return false;
+}
+
+bool lg_bset_remove(lg_bset *s, const void *k, size_t n) {
+    if (!s->n)
+        return false;
+    uint64_t h = lg_bset_hash(k, n);
+    size_t j = h & (s->cap - 1);
+    while (s->slots[j].hash && !slot_is(&s->slots[j], h, k, n))
+        j = (j + 1) & (s->cap - 1);
+    if (!s->slots[j].hash)
+        return false;
+    free(s->slots[j].key);
+    s->slots[j] = (lg_bset_slot){0};
+    s->n--;
+    /* backward shift: move later entries of the run into the hole */
+    size_t hole = j;
+    for (size_t i = (j + 1) & (s->cap - 1); s->slots[i].hash; i = (i + 1) & (s->cap - 1)) {
+        size_t home = s->slots[i].hash & (s->cap - 1);
+        /* can the entry at i live at hole? (its home is not in (hole, i]) */
+        bool between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+        if (!between) {
+            s->slots[hole] = s->slots[i];
+            s->slots[i] = (lg_bset_slot){0};
+            hole = i;
+        }
+    }
+    return true;
+}
+
+int lg_bset_foreach(const lg_bset *s, int (*cb)(void *opaque, const char *k, size_t n),
+                    void *opaque) {
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slots[i].hash) {
+            int rc = cb(opaque, s->slots[i].key, s->slots[i].len);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+void lg_bset_clear(lg_bset *s) {
+    if (!s->n)
+        return;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slots[i].hash) {
+            free(s->slots[i].key);
+            s->slots[i] = (lg_bset_slot){0};
+        }
+    s->n = 0;
+}
+
+void lg_bset_free(lg_bset *s) {
+    lg_bset_clear(s);
+    free(s->slots);
+    memset(s, 0, sizeof *s);
+}

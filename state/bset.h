@@ -1,0 +1,51 @@
+/*
+ * state/bset.h - a set of byte strings (open addressing, linear probing,
+ * backward-shift deletion). Used for a batch's seen keys, the held-back
+ * candidates and visited sets.
+ *
+ * Ownership: the set copies the keys it stores and frees them in
+ * lg_bset_clear() / lg_bset_free(); keys passed in are borrowed. Zero-
+ * initialise an lg_bset before use. Not thread-safe.
+ */
+#ifndef LG_STATE_BSET_H
+#define LG_STATE_BSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lg_bset_slot {
+    uint64_t hash; /* 0 = empty */
+    char *key;     /* NUL-terminated copy (keys may also contain NULs) */
+    size_t len;
+} lg_bset_slot;
+
+typedef struct lg_bset {
+    lg_bset_slot *slots;
+    size_t cap, n;
+} lg_bset;
+
+/** Adds k[0..n). Returns 1 when added, 0 when present, -1 on ENOMEM. */
+int lg_bset_add(lg_bset *s, const void *k, size_t n);
+
+/** True when k[0..n) is in the set. */
+bool lg_bset_has(const lg_bset *s, const void *k, size_t n);
+
+/** Removes k[0..n); returns true when it was there. */
+bool lg_bset_remove(lg_bset *s, const void *k, size_t n);
+
+/** Calls cb for each key (order unspecified; do not modify the set from
+ *  cb). Returns 0 or cb's first non-zero value. */
+int lg_bset_foreach(const lg_bset *s, int (*cb)(void *opaque, const char *k, size_t n),
+                    void *opaque);
+
+/** Empties the set, keeping its capacity. */
+void lg_bset_clear(lg_bset *s);
+
+/** Frees everything; the set is zeroed and reusable. */
+void lg_bset_free(lg_bset *s);
+
+/** The 64-bit hash the set uses (never 0). */
+uint64_t lg_bset_hash(const void *k, size_t n);
+
+#endif
