@@ -1147,12 +1147,14 @@ static int put_sorted(lg_graph *g) {
         return -1;
     const char **at = (const char **)v;
     lg_bset_foreach(&g->seen_batch, collect_seen, &at);
-    qsort(v, n, sizeof *v, cmp_seen);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_seen);
     for (size_t i = 0; i < n; i++)
         batch_put(g, CF_SEEN, v[i], 16, "", 0);
     for (size_t i = 0; i < g->nplinks; i++)
         v[i] = &g->plinks[i];
-    qsort(v, g->nplinks, sizeof *v, cmp_plink);
+    if (g->nplinks > 1)
+        qsort(v, g->nplinks, sizeof *v, cmp_plink);
     char stackbuf[512];
     for (size_t i = 0; i < g->nplinks; i++) {
         const struct plink *pl = v[i];
@@ -1171,7 +1173,8 @@ static int put_sorted(lg_graph *g) {
             free(k);
     }
     free(v);
-    qsort(g->dirty, g->ndirty, sizeof *g->dirty, cmp_dirty);
+    if (g->ndirty > 1)
+        qsort(g->dirty, g->ndirty, sizeof *g->dirty, cmp_dirty);
     return 0;
 }
 
