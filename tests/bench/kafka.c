@@ -507,8 +507,8 @@ static int cmd_watch(const char *boot, const char *group, const char *facts, unt
         if (ci) {
             in_sum = offset_sum(ci);
             for (int i = 0; i < ci->cnt; i++)
-                if (ci->elems[i].offset < in->elems[i].offset)
-                    in_done = false;
+                if ((ci->elems[i].offset > 0 ? ci->elems[i].offset : 0) < in->elems[i].offset)
+                    in_done = false; /* (nothing committed on an empty partition is done) */
         }
         bool done = false;
         if (cg) {
