@@ -12,7 +12,9 @@
  *   lg_bench_kafka consume -b BOOT -g GROUP TOPIC...
  *       the bare consumer: subscribes to the topics with librdkafka's default
  *       settings, reads every message that was in them when it started and
- *       discards it. Time: from creating the consumer to the last message.
+ *       discards it. records_per_s: from creating the consumer to the last
+ *       message; read_records_per_s: from the first message to the last
+ *       (without the group join).
  *   lg_bench_kafka watch -b BOOT -g GROUP -f FACTS [--until done|graph|input]
  *                        [--beyond N] [--since-ms EPOCH_MS] [--timeout S] TOPIC...
  *       follows a `lineaged run` (exactly-once) from outside through the
@@ -419,12 +421,13 @@ static int cmd_consume(const char *boot, const char *group, double timeout_s, ch
     }
     rc = 0;
 done:;
-    double s = (last - t0) / 1e3;
+    double s = (last - t0) / 1e3, rs = (last - first) / 1e3;
     printf("{\"records\":%" PRId64 ",\"expected\":%" PRId64 ",\"bytes\":%" PRId64
-           ",\"seconds\":%.3f,\"first_message_s\":%.3f,\"records_per_s\":%.0f,"
-           "\"mb_per_s\":%.1f}\n",
-           records, expected, bytes, s, records ? (first - t0) / 1e3 : 0,
-           s > 0 ? (double)records / s : 0, s > 0 ? (double)bytes / s / 1e6 : 0);
+           ",\"seconds\":%.3f,\"first_message_s\":%.3f,\"read_seconds\":%.3f,"
+           "\"records_per_s\":%.0f,\"read_records_per_s\":%.0f,\"read_mb_per_s\":%.1f}\n",
+           records, expected, bytes, s, records ? (first - t0) / 1e3 : 0, rs,
+           s > 0 ? (double)records / s : 0, rs > 0 ? (double)records / rs : 0,
+           rs > 0 ? (double)bytes / rs / 1e6 : 0);
     rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_topic_partition_list_destroy(subs);
     rd_kafka_consumer_close(rk);

@@ -89,9 +89,9 @@ tiny) replay_events=3000 people=20 big=200 use_events=2000 kill_events=4000 reps
 esac
 # Kafka: latency background corpus and seconds; the longest a run may take
 case $scale in
-full) lat_events=800000 lat_seconds=30 kafka_timeout=1800 ;;
-quick) lat_events=200000 lat_seconds=10 kafka_timeout=600 ;;
-tiny) lat_events=5000 lat_seconds=3 kafka_timeout=120 ;;
+full) lat_events=800000 lat_seconds=30 kafka_timeout=1800 kprof_s=20 ;;
+quick) lat_events=200000 lat_seconds=10 kafka_timeout=600 kprof_s=5 ;;
+tiny) lat_events=5000 lat_seconds=3 kafka_timeout=120 kprof_s=2 ;;
 esac
 repeats=${repeats:-$reps}
 if ! [[ $repeats =~ ^[1-9][0-9]*$ ]]; then
@@ -509,7 +509,7 @@ kcommitted() {
 # state; the last run's instance stays up for the latency measurement.
 kafka_throughput() {
     local dir=$1 i n
-    local -a args files inputs bare=() run=() ratios=() cpu=() rss=() first=()
+    local -a args files inputs bare=() run=() ratios=() cpu=() rss=() first=() bcpu=()
     mapfile -t files < <(files_of "$dir")
     mapfile -t args < <(produce_args kt "${files[@]}")
     mapfile -t inputs < <(kin_topics kt)
@@ -538,11 +538,13 @@ kafka_throughput() {
                 "logs/kafka-bare-$i.json"
             return 1
         fi
-        bare+=("$(json_num "$b" records_per_s)")
+        bare+=("$(json_num "$b" read_records_per_s)")
         first+=("$(json_num "$b" first_message_s)")
         say "Kafka throughput: run $i/$repeats: lineaged run (exactly-once) from an empty state"
         kafka_run_topics "kt$i"
         kafka_conf "kt$i" "$work/kstate-$i" kt
+        local bcpu0
+        bcpu0=$(proc_cpu_s "$(cat "$work/broker/broker.pid" 2>/dev/null)")
         lg_start "$work/kt$i.conf" "$log_dir/kafka-run-$i.log"
         if ! kwatch "$w" -g "kt$i" -f "kt$i-facts" --since-ms "$LGSTART" "${inputs[@]}"; then
             lg_stop
@@ -552,6 +554,7 @@ kafka_throughput() {
         fi
         cpu+=("$(proc_cpu_s "$LGPID")")
         rss+=("$(proc_hwm_mb "$LGPID")")
+        bcpu+=("$(calc "$(proc_cpu_s "$(cat "$work/broker/broker.pid")") - ${bcpu0:-0}")")
         local ms
         ms=$(json_num "$w" elapsed_ms)
         run+=("$(calc "$n * 1000 / $ms")")
@@ -566,20 +569,64 @@ kafka_throughput() {
     done
     add_row kafka.bare_consumer_events_per_s "Kafka: bare librdkafka consumer on the same topics" \
         "$b" "events/s" "" 0 "$(runs_json "${bare[@]}")" \
-        "subscribe, read to the end, discard; from creating the consumer (first message after $(median "${first[@]}") s)"
+        "subscribe, read to the end, discard; first to last message (the group join before it, $(median "${first[@]}") s, left out)"
     add_row kafka.run_events_per_s "Kafka: lineaged run, exactly-once, topics to derived events" \
         "$r" "events/s" "" 0 "$(runs_json "${run[@]}")" \
-        "$n events from an empty state; process start to the graph stage's last commit"
+        "$n events from an empty state; process start (startup counted) to the graph stage's last commit"
     add_row kafka.vs_bare_consumer "Kafka: lineaged run / bare consumer (headline)" \
         "$(calc "$r / $b")" "ratio" ">=" 0.8 "$(runs_json "${ratios[@]}")" \
         "median of the per-run ratios: $(median "${ratios[@]}")"
     add_row kafka.run_events_per_cpu_s "Kafka: lineaged run per CPU-second (user+sys)" \
         "$(median "${c[@]}")" "events/s" "" 0 "$(runs_json "${c[@]}")" \
-        "the broker shares the same CPUs"
+        "lineaged's CPU time; the broker used $(median "${bcpu[@]}") CPU-s per run on the same CPUs"
     add_row kafka.run_peak_rss_mb "Kafka: peak RSS of lineaged run" "$(median "${rss[@]}")" "MB" \
         "" 0 "$(runs_json "${rss[@]}")" "VmHWM at the end of each run"
     kafka_latency "$r" "kt$repeats"
     lg_stop
+}
+
+# With --profile: perf samples (software clock, DWARF call graphs) of
+# kprof_s seconds of a `lineaged run` over the replay corpus (a separate run:
+# perf slows it) into OUT/profile-kafka.txt.
+kafka_profile() {
+    if ! command -v perf >/dev/null ||
+        ! perf record -q -e cpu-clock -o "$work/pc.data" true >/dev/null 2>&1; then
+        say "profile: perf cannot sample here: no Kafka profile"
+        return
+    fi
+    rm -f "$work/pc.data"
+    local -a inputs
+    mapfile -t inputs < <(kin_topics kt)
+    kafka_run_topics ktp
+    kafka_conf ktp "$work/kstate-prof" kt
+    lg_start "$work/ktp.conf" "$log_dir/kafka-profile.log"
+    say "profile: perf cpu-clock samples of $kprof_s s of lineaged run (Kafka path)"
+    perf record -q -e cpu-clock -F 250 --call-graph dwarf,16384 -p "$LGPID" \
+        -o "$work/kperf.data" -- sleep "$kprof_s" >/dev/null 2>>"$log_dir/profile.err"
+    lg_stop
+    local d=$work/kperf.data
+    {
+        echo "== perf cpu-clock, $kprof_s s of lineaged run (exactly-once) over the replay corpus =="
+        echo "== by thread =="
+        perf report -i "$d" --stdio --no-children --sort comm -g none 2>/dev/null |
+            grep -v '^#' | grep -v '^$' | head -n 8
+        echo
+        echo "== by library =="
+        perf report -i "$d" --stdio --no-children --sort dso -g none 2>/dev/null |
+            grep -v '^#' | grep -v '^$' | head -n 12
+        echo
+        echo "== stages: children (inclusive) and self share of the samples =="
+        perf report -i "$d" --stdio --children --sort sym -g none 2>/dev/null |
+            grep -v '^#' | grep -v '^$' |
+            grep -E ' (lg_|rocksdb_write|rd_kafka_(producev|consumer_poll|commit_transaction|send_offsets)|commit$|produce_(fact|change)|coalesce|parse_event|on_record|restore)' |
+            head -n 50
+        echo
+        echo "== hottest symbols (self) =="
+        perf report -i "$d" --stdio --no-children --sort sym -g none 2>/dev/null |
+            grep -v '^#' | grep -v '^$' | head -n 40
+    } >"$out_dir/profile-kafka.txt"
+    rm -f "$d"
+    say "profile written to $out_dir/profile-kafka.txt"
 }
 
 # Latency at 50% of RATE through the running instance of run NAME.
@@ -642,10 +689,17 @@ kafka_kill_round() {
         2>>"$log_dir/kafka.err" || return 1
     base=$(kcommitted rs.graph rs-facts)
     [[ -n $base ]] || return 1
-    lg_start "$work/rs.conf" "$log_dir/kafka-state.log"
+    local rl=$log_dir/kafka-resume-$i.log
+    lg_start "$work/rs.conf" "$rl"
     kwatch "$log_dir/kafka-resume-$i.json" -g rs -f rs-facts --until graph --beyond "$base" \
         --since-ms "$LGSTART" "${inputs[@]}" || return 1
     resume_ms=$(json_num "$log_dir/kafka-resume-$i.json" elapsed_ms)
+    # ready: the graph stage has its partition (changelog tail restored)
+    local ts
+    ts=$(grep -m1 'graph: assigned' "$rl" | cut -d' ' -f1)
+    resume_ready=""
+    [[ -n $ts ]] && resume_ready=$(($(date -d "$ts" +%s%3N) - LGSTART))
+    resume_tail=$(grep -m1 -o '([0-9]* records from offset [^ ]* in [0-9]* ms)' "$rl")
     kwatch "$work/done.json" -g rs -f rs-facts "${inputs[@]}"
 }
 
@@ -679,7 +733,7 @@ kafka_state() {
     add_row state.kafka_build_events_per_s "state build through lineaged run (creation events)" \
         "$(calc "$n * 1000 / $(json_num "$w" elapsed_ms)")" "events/s" "" 0 "[]" \
         "$n events from an empty state; peak RSS $rss MB"
-    local -a resume=()
+    local -a resume=() ready=()
     local i
     for ((i = 1; i <= repeats; i++)); do
         if ! kafka_kill_round "$i" || [[ -z $resume_ms ]]; then
@@ -687,6 +741,7 @@ kafka_state() {
             break
         fi
         resume+=("$resume_ms")
+        ready+=("${resume_ready:-0}")
     done
     lg_stop
     local nhis=""
@@ -698,7 +753,7 @@ kafka_state() {
     if [[ ${#resume[@]} -gt 0 ]]; then
         add_row state.kafka_resume_ms "resume after kill -9 (lineaged run): start to first commit" \
             "$(median "${resume[@]}")" "ms" "<=" 2000 "$(runs_json "${resume[@]}")" \
-            "killed half way through $kill_events usage events over ${nhis:-?} NHIs; process start to the graph stage's first committed batch"
+            "killed half way through $kill_events usage events over ${nhis:-?} NHIs; process start to the graph stage's first committed batch; ready (changelog tail restored) after $(median "${ready[@]}") ms, e.g. $resume_tail; the rest is the first batch of the backlog"
     else
         fail_row state.kafka_resume_ms "resume after kill -9 (lineaged run)" "ms" "<=" 2000 \
             "logs/kafka-state.log, logs/kafka.err"
@@ -742,6 +797,7 @@ bench_kafka() {
     BOOT=$(bash "$BROKER_SH" bootstrap "$work/broker")
     kafka_throughput "$1"
     lg_stop
+    ((profile)) && kafka_profile
     kafka_state "$2"
     lg_stop
     kafka_stop
