@@ -89,8 +89,8 @@ tiny) replay_events=3000 people=20 big=200 use_events=2000 kill_events=4000 reps
 esac
 # Kafka: latency background corpus and seconds; the longest a run may take
 case $scale in
-full) lat_events=800000 lat_seconds=30 kafka_timeout=1800 kprof_s=20 ;;
-quick) lat_events=200000 lat_seconds=10 kafka_timeout=600 kprof_s=5 ;;
+full) lat_events=1200000 lat_seconds=30 kafka_timeout=1800 kprof_s=20 ;;
+quick) lat_events=250000 lat_seconds=10 kafka_timeout=600 kprof_s=5 ;;
 tiny) lat_events=5000 lat_seconds=3 kafka_timeout=120 kprof_s=2 ;;
 esac
 repeats=${repeats:-$reps}
@@ -607,10 +607,6 @@ kafka_profile() {
     local d=$work/kperf.data
     {
         echo "== perf cpu-clock, $kprof_s s of lineaged run (exactly-once) over the replay corpus =="
-        echo "== by thread =="
-        perf report -i "$d" --stdio --no-children --sort comm -g none 2>/dev/null |
-            grep -v '^#' | grep -v '^$' | head -n 8
-        echo
         echo "== by library =="
         perf report -i "$d" --stdio --no-children --sort dso -g none 2>/dev/null |
             grep -v '^#' | grep -v '^$' | head -n 12
