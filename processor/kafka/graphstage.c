@@ -113,7 +113,10 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
     if (rd_kafka_conf_set(conf, "group.id", "lineaged-restore", errstr, errstr_size) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
         rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr, errstr_size)) {
+        rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr, errstr_size) ||
+        /* the end of the changelog is noticed by an empty fetch: do not
+         * let the broker hold that fetch for its default 500 ms */
+        rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
@@ -502,7 +505,10 @@ int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errst
         s->last_msg_ms = lg_mono_ms();
         if (!s->batch_started_ms)
             s->batch_started_ms = s->last_msg_ms;
-        if (s->batch_msgs >= s->c->batch_max_messages)
+        /* a batch ends at batch.max.messages or batch.max.ms, also under a
+         * backlog (the queue never runs dry then) */
+        if (s->batch_msgs >= s->c->batch_max_messages ||
+            s->last_msg_ms - s->batch_started_ms >= s->c->batch_max_ms)
             break;
     }
     bool due = s->batch_msgs >= s->c->batch_max_messages ||

@@ -451,7 +451,10 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
         s->last_msg_ms = lg_mono_ms();
         if (!s->batch_started_ms)
             s->batch_started_ms = s->last_msg_ms;
-        if (s->batch_msgs >= s->c->batch_max_messages)
+        /* a batch ends at batch.max.messages or batch.max.ms, also under a
+         * backlog (the queue never runs dry then) */
+        if (s->batch_msgs >= s->c->batch_max_messages ||
+            s->last_msg_ms - s->batch_started_ms >= s->c->batch_max_ms)
             break;
     }
     bool due = s->batch_msgs >= s->c->batch_max_messages ||
