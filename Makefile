@@ -52,7 +52,7 @@ test-asan: deps ## ASan+UBSan build + ctest (unit, component, cli)
 test-fuzz: deps ## libFuzzer build + each fuzz_* target for FUZZ_TIME seconds
 	@$(TEST_ENV) tests/run-tests.sh fuzz
 
-bench: deps ## benchmarks in ./build-bench, table + results.json (BENCH_ARGS=--quick: ~2 min)
+bench: deps ## benchmarks in ./build-bench (~6 min), table + results.json (BENCH_ARGS=--quick: < 1 min)
 	@JOBS="$(JOBS)" BENCH_BUILD_DIR=build-bench bash tests/bench/run.sh $(BENCH_ARGS)
 
 deploy-conf: build ## regenerate deploy/lineaged.conf (lineaged config --example)
