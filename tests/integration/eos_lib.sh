@@ -39,7 +39,7 @@ eos_cleanup() {
         rc=1
     fi
     if ((rc != 0)); then
-        for f in "$WORK"/*.log; do
+        for f in "$WORK"/*.log "$WORK"/broker/broker.log; do
             [[ -f $f ]] || continue
             echo "--- last lines of $(basename "$f") ---"
             tail -n 15 "$f"

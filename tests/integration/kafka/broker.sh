@@ -133,7 +133,14 @@ print(s.getsockname()[1])')
 
 random_cluster_id() {
     # 16 random bytes, URL-safe base64 without padding: Kafka's Uuid format.
-    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-22
+    # Like Kafka's own Uuid.randomUuid(), never start with '-': the format
+    # tool would read such an id (-t -xyz...) as an option and fail.
+    local id
+    while :; do
+        id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-22)
+        [[ $id == -* ]] || break
+    done
+    printf '%s\n' "$id"
 }
 
 need_workdir() {
