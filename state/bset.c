@@ -40,14 +40,17 @@ static int grow(lg_bset *s) {
     return 0;
 }
 
-int lg_bset_add(lg_bset *s, const void *k, size_t n) {
+int lg_bset_insert(lg_bset *s, const void *k, size_t n, const char **stored) {
     if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
         return -1;
     uint64_t h = lg_bset_hash(k, n);
     size_t j = h & (s->cap - 1);
     while (s->slots[j].hash) {
-        if (slot_is(&s->slots[j], h, k, n))
+        if (slot_is(&s->slots[j], h, k, n)) {
+            if (stored)
+                *stored = s->slots[j].key;
             return 0;
+        }
         j = (j + 1) & (s->cap - 1);
     }
     char *c = malloc(n + 1);
@@ -57,7 +60,13 @@ int lg_bset_add(lg_bset *s, const void *k, size_t n) {
     c[n] = '\0';
     s->slots[j] = (lg_bset_slot){h, c, n};
     s->n++;
+    if (stored)
+        *stored = c;
     return 1;
+}
+
+int lg_bset_add(lg_bset *s, const void *k, size_t n) {
+    return lg_bset_insert(s, k, n, NULL);
 }
 
 bool lg_bset_has(const lg_bset *s, const void *k, size_t n) {

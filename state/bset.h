@@ -28,6 +28,10 @@ typedef struct lg_bset {
 /** Adds k[0..n). Returns 1 when added, 0 when present, -1 on ENOMEM. */
 int lg_bset_add(lg_bset *s, const void *k, size_t n);
 
+/** As lg_bset_add; *stored (when not NULL) gets the set's own copy of the
+ *  key, valid until the key is removed or the set cleared. */
+int lg_bset_insert(lg_bset *s, const void *k, size_t n, const char **stored);
+
 /** True when k[0..n) is in the set. */
 bool lg_bset_has(const lg_bset *s, const void *k, size_t n);
 

@@ -1,6 +1,8 @@
 /* processor/detectors/detect.c - see detect.h. */
 #include "processor/detectors/detect.h"
 
+#include "state/bset.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,18 +20,12 @@ typedef struct pending {
     size_t nstrs;
 } pending;
 
-/* A set of strings (visited ids). Open addressing; owns its strings. */
-typedef struct strset {
-    char **slot;
-    size_t cap, n;
-} strset;
-
 struct lg_detect {
     lg_graph *g;
     pending *out;
     size_t nout, capout;
-    strset seen;  /* subjects evaluated this run */
-    char **queue; /* BFS queue of descendants (borrowed from seen) */
+    lg_bset seen;       /* subjects evaluated this run */
+    const char **queue; /* BFS queue of descendants (borrowed from seen) */
     size_t nqueue, capqueue;
     int failed;
     int64_t hold_ms, now_ms, next_due;
@@ -66,45 +62,6 @@ void lg_detect_event_id(char out[33], const char *const *parts) {
 
 /* ---- string set ---- */
 
-static int strset_add(strset *s, const char *str, char **stored) {
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 256;
-        char **ns = calloc(ncap, sizeof *ns);
-        if (!ns)
-            return -1;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->slot[i])
-                continue;
-            size_t j = h64(s->slot[i], 0) & (ncap - 1);
-            while (ns[j])
-                j = (j + 1) & (ncap - 1);
-            ns[j] = s->slot[i];
-        }
-        free(s->slot);
-        s->slot = ns;
-        s->cap = ncap;
-    }
-    size_t j = h64(str, 0) & (s->cap - 1);
-    while (s->slot[j]) {
-        if (strcmp(s->slot[j], str) == 0)
-            return 0;
-        j = (j + 1) & (s->cap - 1);
-    }
-    if (!(s->slot[j] = strdup(str)))
-        return -1;
-    s->n++;
-    if (stored)
-        *stored = s->slot[j];
-    return 1;
-}
-
-static void strset_clear(strset *s) {
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->slot[i]);
-    free(s->slot);
-    memset(s, 0, sizeof *s);
-}
-
 lg_detect *lg_detect_new(lg_graph *g) {
     lg_detect *d = calloc(1, sizeof *d);
     if (d)
@@ -125,7 +82,7 @@ void lg_detect_destroy(lg_detect *d) {
     pending_clear(d);
     free(d->out);
     free(d->queue);
-    strset_clear(&d->seen);
+    lg_bset_free(&d->seen);
     free(d);
 }
 
@@ -576,15 +533,15 @@ static void eval_use(lg_detect *d, const lg_node *s, int64_t t, const char *evt)
 static int enqueue(void *opaque, const char *to, char link) {
     lg_detect *d = opaque;
     (void)link;
-    char *stored = NULL;
-    int rc = strset_add(&d->seen, to, &stored);
+    const char *stored = NULL;
+    int rc = lg_bset_insert(&d->seen, to, strlen(to), &stored);
     if (rc < 0)
         return -1;
     if (rc == 0 || d->seen.n > MAX_DESCENDANTS)
         return 0;
     if (d->nqueue == d->capqueue) {
         size_t cap = d->capqueue ? d->capqueue * 2 : 256;
-        char **q = realloc(d->queue, cap * sizeof *q);
+        const char **q = realloc(d->queue, cap * sizeof *q);
         if (!q)
             return -1;
         d->queue = q;
@@ -620,7 +577,7 @@ int lg_detect_run(lg_detect *d, int64_t now_ms, bool flush, lg_emit_fn emit, voi
     d->flush = flush;
     d->next_due = 0;
     d->nqueue = 0;
-    strset_clear(&d->seen);
+    lg_bset_free(&d->seen);
     pending_clear(d);
     lg_node **touched;
     const unsigned *flags;
