@@ -252,7 +252,7 @@ int lg_engine_commit_restored(lg_engine *e, const lg_pair *pos, size_t npos, cha
 
 static int write_batch(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
                        size_t errstr_size) {
-    const char *keys[64], *vals[64];
+    const char *keys[64] = {0}, *vals[64] = {0};
     if (npos > 64) {
         snprintf(errstr, errstr_size, "engine: at most 64 positions per commit");
         goto fail;
