@@ -1,5 +1,6 @@
 /* processor/api/api.c - see api.h. */
 #include "processor/api/api.h"
+#include "processor/clock.h"
 
 #include "processor/api/assets.h"
 #include "processor/api/feed.h"
@@ -58,12 +59,6 @@ struct lg_api {
     pthread_cond_t fcv;
     bool stopping;
 };
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- configuration ---- */
 
@@ -281,7 +276,7 @@ static bool authorized(const lg_api *a, struct MHD_Connection *c) {
 
 /* Catches up with the daemon when due; the graph lock is held. */
 static void refresh_if_due(lg_api *a) {
-    int64_t now = mono_ms();
+    int64_t now = lg_mono_ms();
     if (a->refreshed_at && now - a->refreshed_at < a->refresh_ms)
         return;
     char err[512];
@@ -571,12 +566,7 @@ static void *follow(void *arg) {
             fclose(f);
         pthread_mutex_lock(&a->fmu);
         struct timespec dl;
-        clock_gettime(CLOCK_MONOTONIC, &dl);
-        dl.tv_nsec += 300 * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
+        lg_mono_deadline(&dl, 300);
         if (!a->stopping)
             pthread_cond_timedwait(&a->fcv, &a->fmu, &dl);
     }
@@ -790,7 +780,7 @@ lg_api *lg_api_start(const lg_api_opts *o, char *errstr, size_t errstr_size) {
         lg_state_reader_open(o->state_dir, o->cache_mb, o->wait_for_state, errstr, errstr_size);
     if (!a->reader)
         goto fail;
-    a->refreshed_at = mono_ms();
+    a->refreshed_at = lg_mono_ms();
     bool v6 = false;
     a->fd = bind_listen(o->listen, has_token, &v6, errstr, errstr_size);
     if (a->fd < 0)

@@ -1,5 +1,6 @@
 /* processor/api/feed.c - see feed.h. */
 #include "processor/api/feed.h"
+#include "processor/clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -117,13 +118,7 @@ uint64_t lg_feed_next(lg_feed *f, uint64_t after, lg_strbuf *out) {
 
 int lg_feed_wait(lg_feed *f, uint64_t after, int timeout_ms) {
     struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    lg_mono_deadline(&dl, timeout_ms);
     int rc = 0;
     pthread_mutex_lock(&f->mu);
     for (;;) {

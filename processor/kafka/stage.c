@@ -10,18 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-int64_t lg_mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t lg_wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sink_log(void *opaque, int level, const char *msg) {
     (void)opaque;
     lg_log(level <= 3   ? LG_LOG_ERROR
@@ -84,7 +72,7 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
                                    void (*rb)(rd_kafka_t *, rd_kafka_resp_err_t,
                                               rd_kafka_topic_partition_list_t *, void *),
                                    void *opaque, char *errstr, size_t errstr_size) {
-    rd_kafka_conf_t *conf = lg_kafka_client_conf(c, bootstrap, errstr, errstr_size);
+    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(c, bootstrap, errstr, errstr_size);
     if (!conf)
         return NULL;
     if (rd_kafka_conf_set(conf, "group.id", group, errstr, errstr_size) ||

@@ -9,18 +9,13 @@
 #ifndef LG_PROCESSOR_KAFKA_STAGE_H
 #define LG_PROCESSOR_KAFKA_STAGE_H
 
+#include "processor/clock.h"
 #include "processor/config.h"
 #include "sinks/sink.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-/** Monotonic milliseconds. */
-int64_t lg_mono_ms(void);
-
-/** Wall-clock milliseconds since the epoch. */
-int64_t lg_wall_ms(void);
 
 /** The output sink: derived events to topics.derived (Avro, framed for the
  *  Schema Registry when registry.url is set, or JSON when json), dead

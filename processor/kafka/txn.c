@@ -1,5 +1,6 @@
 /* processor/kafka/txn.c - see txn.h. */
 #include "processor/kafka/txn.h"
+#include "processor/clock.h"
 
 #include "processor/config.h"
 
@@ -9,12 +10,6 @@
 #include <unistd.h>
 
 #define COMP "txn"
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static lg_txn_result classify(rd_kafka_error_t *e, const char *what, char *errstr,
                               size_t errstr_size) {
@@ -33,12 +28,12 @@ lg_txn_result lg_txn_begin(rd_kafka_t *producer, char *errstr, size_t errstr_siz
 }
 
 lg_txn_result lg_txn_abort(rd_kafka_t *producer, int timeout_ms, char *errstr, size_t errstr_size) {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = lg_mono_ms() + timeout_ms;
     for (;;) {
         rd_kafka_error_t *e = rd_kafka_abort_transaction(producer, timeout_ms);
         if (!e)
             return LG_TXN_ABORTED;
-        if (rd_kafka_error_is_retriable(e) && now_ms() < deadline) {
+        if (rd_kafka_error_is_retriable(e) && lg_mono_ms() < deadline) {
             rd_kafka_error_destroy(e);
             continue;
         }
@@ -55,13 +50,13 @@ lg_txn_result lg_txn_abort(rd_kafka_t *producer, int timeout_ms, char *errstr, s
 lg_txn_result lg_txn_commit(rd_kafka_t *producer, rd_kafka_t *consumer,
                             const rd_kafka_topic_partition_list_t *offsets, int timeout_ms,
                             char *errstr, size_t errstr_size) {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = lg_mono_ms() + timeout_ms;
     rd_kafka_error_t *e;
     if (offsets && offsets->cnt > 0) {
         rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(consumer);
         for (;;) {
             e = rd_kafka_send_offsets_to_transaction(producer, offsets, md, timeout_ms);
-            if (!e || !rd_kafka_error_is_retriable(e) || now_ms() >= deadline)
+            if (!e || !rd_kafka_error_is_retriable(e) || lg_mono_ms() >= deadline)
                 break;
             rd_kafka_error_destroy(e);
         }
@@ -77,7 +72,7 @@ lg_txn_result lg_txn_commit(rd_kafka_t *producer, rd_kafka_t *consumer,
         e = rd_kafka_commit_transaction(producer, timeout_ms);
         if (!e)
             return LG_TXN_OK;
-        if (rd_kafka_error_is_retriable(e) && now_ms() < deadline) {
+        if (rd_kafka_error_is_retriable(e) && lg_mono_ms() < deadline) {
             rd_kafka_error_destroy(e);
             continue;
         }

@@ -2,6 +2,7 @@
  * sinks/registry/registry.c - Schema Registry REST client.
  */
 #include "sinks/registry/registry.h"
+#include "processor/clock.h"
 
 #include "processor/json/json.h"
 #include "sinks/json/json_encode.h"
@@ -129,12 +130,6 @@ fail:
     return NULL;
 }
 
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void pause_ms(int64_t ms) {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
@@ -205,13 +200,13 @@ static int call(lg_registry *r, const char *method, const char *path, const char
     }
     char shown[2048];
     lg_http_redact_url(url, shown, sizeof(shown));
-    int64_t deadline = mono_ms() + r->deadline_ms;
+    int64_t deadline = lg_mono_ms() + r->deadline_ms;
     int64_t pause = PAUSE_FIRST_MS;
     for (;;) {
         lg_http_request(r->http, method, url, hdrs, body, body ? strlen(body) : 0, &r->resp);
         if (!transient(r->resp.status) || r->resp.permanent)
             break;
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - lg_mono_ms();
         if (left <= 0) {
             char why[1024];
             describe_failure(r, method, shown, why, sizeof(why));

@@ -2,6 +2,7 @@
  * sinks/webhook/webhook_sink.c - outbox-backed webhook delivery.
  */
 #include "sinks/webhook/webhook_sink.h"
+#include "processor/clock.h"
 
 #include "sinks/http/http.h"
 #include "sinks/json/json_encode.h"
@@ -70,12 +71,6 @@ static void wh_log(const webhook_sink *w, int level, const char *fmt, ...) {
         fprintf(stderr, "lineaged: sinks/webhook: %s\n", msg);
 }
 
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -86,7 +81,7 @@ static int64_t wall_ms(void) {
 static void wait_until(webhook_sink *w, int64_t deadline) {
     pthread_mutex_lock(&w->mu);
     while (!atomic_load(&w->stop)) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - lg_mono_ms();
         if (left <= 0)
             break;
         struct timespec ts;
@@ -297,7 +292,7 @@ static int deliver(ep_state *ep, const call *c) {
             wh_log(w, 4, "endpoint %s: %s %s attempt %d: %s%ld%s; retry in %" PRId64 " ms", e->name,
                    c->type, c->event_id, attempt, resp.status ? "HTTP " : "", resp.status,
                    resp.status ? "" : resp.error, o.retry_in_ms);
-            wait_until(w, mono_ms() + o.retry_in_ms);
+            wait_until(w, lg_mono_ms() + o.retry_in_ms);
             continue;
         }
         o.what = "dead_letter";
@@ -329,7 +324,7 @@ static void *ep_thread(void *arg) {
         int r = lg_outbox_next(w->outbox, name, cursor, &ent, err, sizeof(err));
         if (r < 0) {
             wh_log(w, 3, "endpoint %s: %s", name, err);
-            wait_until(w, mono_ms() + READ_ERROR_PAUSE_MS);
+            wait_until(w, lg_mono_ms() + READ_ERROR_PAUSE_MS);
             continue;
         }
         if (r == 0) {
@@ -355,7 +350,7 @@ static void *ep_thread(void *arg) {
             pthread_cond_broadcast(&w->cond); /* drain() waits on it */
             pthread_mutex_unlock(&w->mu);
         } else {
-            wait_until(w, mono_ms() + READ_ERROR_PAUSE_MS); /* out of memory: later */
+            wait_until(w, lg_mono_ms() + READ_ERROR_PAUSE_MS); /* out of memory: later */
         }
         free(ent.value);
     }
@@ -640,15 +635,15 @@ int lg_sink_webhook_drain(lg_sink *s, int timeout_ms) {
     webhook_sink *w = lg_sink_impl(s, &webhook_ops);
     if (!w)
         return -1;
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = lg_mono_ms() + timeout_ms;
     for (;;) {
         uint64_t pending = 0;
         for (size_t i = 0; i < w->eps.n; i++)
             pending += atomic_load(&w->ep[i].pending);
         if (pending == 0)
             return 0;
-        if (mono_ms() >= deadline)
+        if (lg_mono_ms() >= deadline)
             return 1;
-        wait_until(w, mono_ms() + 50 < deadline ? mono_ms() + 50 : deadline);
+        wait_until(w, lg_mono_ms() + 50 < deadline ? lg_mono_ms() + 50 : deadline);
     }
 }
