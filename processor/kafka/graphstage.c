@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ struct lg_graphstage {
     rd_kafka_topic_partition_list_t *batch;
     bool in_txn;
     int64_t batch_started_ms, batch_msgs;
-    int64_t consumed, committed, last_msg_ms;
+    /* read by the controlling thread while the stage runs on its own */
+    _Atomic int64_t consumed, committed, last_msg_ms, next_due;
     lg_engine_stats closed_stats; /* of engines closed on revocation */
     int fatal;
     char err[512];
@@ -107,7 +109,7 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
         return -1;
     int64_t from = val ? strtoll(val, NULL, 10) : RD_KAFKA_OFFSET_BEGINNING;
     free(val);
-    rd_kafka_conf_t *conf = lg_kafka_client_conf(s->c, s->o->bootstrap, errstr, errstr_size);
+    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(s->c, s->o->bootstrap, errstr, errstr_size);
     if (!conf)
         return -1;
     if (rd_kafka_conf_set(conf, "group.id", "lineaged-restore", errstr, errstr_size) ||
@@ -431,11 +433,34 @@ fail:
     return NULL;
 }
 
+/* The earliest due time of a held-back candidate over the partitions. */
+static void update_next_due(lg_graphstage *s) {
+    int64_t due = 0;
+    for (int p = 0; p < MAX_PARTS; p++) {
+        int64_t at = s->parts[p] ? lg_engine_next_due(s->parts[p]->engine) : 0;
+        if (at && (!due || at < due))
+            due = at;
+    }
+    s->next_due = due;
+}
+
+static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size_t errstr_size);
+
 int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errstr,
                        size_t errstr_size) {
+    int rc = step(s, timeout_ms, force, errstr, errstr_size);
+    update_next_due(s);
+    return rc;
+}
+
+static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size_t errstr_size) {
     int64_t until = lg_mono_ms() + timeout_ms;
     for (;;) {
-        int64_t left = until - lg_mono_ms();
+        /* wait no longer than the open batch may stay open */
+        int64_t end = s->batch_started_ms && s->batch_started_ms + s->c->batch_max_ms < until
+                          ? s->batch_started_ms + s->c->batch_max_ms
+                          : until;
+        int64_t left = end - lg_mono_ms();
         rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, left > 0 ? (int)left : 0);
         if (s->fatal) {
             snprintf(errstr, errstr_size, "%s", s->err);
@@ -550,13 +575,7 @@ int64_t lg_graphstage_last_message_ms(const lg_graphstage *s) {
 }
 
 int64_t lg_graphstage_next_due(const lg_graphstage *s) {
-    int64_t due = 0;
-    for (int p = 0; p < MAX_PARTS; p++) {
-        int64_t at = s->parts[p] ? lg_engine_next_due(s->parts[p]->engine) : 0;
-        if (at && (!due || at < due))
-            due = at;
-    }
-    return due;
+    return s->next_due;
 }
 
 void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out) {

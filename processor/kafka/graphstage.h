@@ -15,6 +15,9 @@
  * for an empty disk) to the end, and consumption resumes at the committed
  * facts offset.
  *
+ * The counters (consumed, committed, last message, next due) may be read
+ * from another thread while the stage runs.
+ *
  * Ownership: the caller owns the stage (lg_graphstage_destroy); options are
  * borrowed and must outlive it.
  */
@@ -59,7 +62,7 @@ int64_t lg_graphstage_committed(const lg_graphstage *s);
 int64_t lg_graphstage_last_message_ms(const lg_graphstage *s);
 
 /** Earliest wall-clock ms at which a held-back candidate becomes due in any
- *  partition, or 0 when none is held. */
+ *  partition, or 0 when none is held (as of the end of the last step). */
 int64_t lg_graphstage_next_due(const lg_graphstage *s);
 
 /** Sum of the stats of the partitions' engines (derived events per type...). */

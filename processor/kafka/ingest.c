@@ -8,6 +8,7 @@
 #include "sinks/kafka/kafka_sink.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,9 @@ struct lg_ingest {
     rd_kafka_topic_partition_list_t *batch;
     bool in_txn;
     int64_t batch_started_ms, batch_msgs;
-    int64_t consumed, committed, last_msg_ms, deadlettered;
-    int64_t per_source[LG_SRC_COUNT];
+    /* read by the controlling thread while the stage runs on its own */
+    _Atomic int64_t consumed, committed, last_msg_ms, deadlettered;
+    _Atomic int64_t per_source[LG_SRC_COUNT];
     int fatal;
     lg_wbuf enc;
     /* pure usage records of the open batch, coalesced per identity */
@@ -394,7 +396,11 @@ fail:
 int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_t errstr_size) {
     int64_t until = lg_mono_ms() + timeout_ms;
     for (;;) {
-        int64_t left = until - lg_mono_ms();
+        /* wait no longer than the open batch may stay open */
+        int64_t end = s->batch_started_ms && s->batch_started_ms + s->c->batch_max_ms < until
+                          ? s->batch_started_ms + s->c->batch_max_ms
+                          : until;
+        int64_t left = end - lg_mono_ms();
         rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, left > 0 ? (int)left : 0);
         if (s->fatal) {
             snprintf(errstr, errstr_size, "%s", s->err);
@@ -472,8 +478,8 @@ int64_t lg_ingest_committed(const lg_ingest *s) {
     return s->committed;
 }
 
-const int64_t *lg_ingest_per_source(const lg_ingest *s) {
-    return s->per_source;
+int64_t lg_ingest_source_count(const lg_ingest *s, int src) {
+    return src >= 0 && src < LG_SRC_COUNT ? s->per_source[src] : 0;
 }
 
 rd_kafka_t *lg_ingest_consumer(lg_ingest *s) {

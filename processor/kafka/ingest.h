@@ -10,6 +10,9 @@
  * topic, partition, offset, reason and bytes. The records, the dead letters
  * and the consumed input offsets of a batch commit in one Kafka transaction.
  *
+ * The counters (consumed, committed, per source, dead-lettered, last
+ * message) may be read from another thread while the stage runs.
+ *
  * Ownership: the caller owns the stage (lg_ingest_destroy); the options'
  * config and tenant map are borrowed and must outlive it.
  */
@@ -46,8 +49,8 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
 int64_t lg_ingest_consumed(const lg_ingest *s);
 int64_t lg_ingest_committed(const lg_ingest *s);
 
-/** Messages consumed per source (lg_source index) since creation. */
-const int64_t *lg_ingest_per_source(const lg_ingest *s);
+/** Messages consumed from source src (lg_source index) since creation. */
+int64_t lg_ingest_source_count(const lg_ingest *s, int src);
 
 /** The stage's consumer (borrowed), e.g. for consumer-lag metrics. */
 rd_kafka_t *lg_ingest_consumer(lg_ingest *s);

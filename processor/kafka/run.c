@@ -3,6 +3,7 @@
  * then commit offsets.
  */
 #include "processor/kafka/run.h"
+#include "processor/clock.h"
 
 #include "processor/api/api.h"
 #include "processor/engine.h"
@@ -11,6 +12,7 @@
 #include "processor/kafka/embedded.h"
 #include "processor/kafka/graphstage.h"
 #include "processor/kafka/ingest.h"
+#include "processor/kafka/runner.h"
 #include "processor/kafka/stage.h"
 #include "processor/kafka/txn.h"
 #include "processor/metrics.h"
@@ -44,12 +46,6 @@ typedef struct lg_daemon { /* private to this file */
     int fatal; /* set by the rebalance callback on a failed commit */
     char err[1024];
 } lg_daemon;
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static lg_source source_of_topic(const lg_daemon *d, const char *topic) {
     for (int s = 1; s < LG_SRC_COUNT; s++)
@@ -147,7 +143,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static int open_consumer(lg_daemon *d, const char *bootstrap, char *errstr, size_t errstr_size) {
     const lg_config *c = d->c;
-    rd_kafka_conf_t *conf = lg_kafka_client_conf(c, bootstrap, errstr, errstr_size);
+    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(c, bootstrap, errstr, errstr_size);
     if (!conf)
         return -1;
     if (rd_kafka_conf_set(conf, "group.id", c->kafka_group_id, errstr, errstr_size) ||
@@ -199,7 +195,7 @@ static int handle_message(lg_daemon *d, const rd_kafka_message_t *m, char *errst
         tp = rd_kafka_topic_partition_list_add(d->batch, topic, m->partition);
     tp->offset = m->offset + 1;
     if (d->batch_started_ms == 0)
-        d->batch_started_ms = mono_ms();
+        d->batch_started_ms = lg_mono_ms();
     d->consumed++;
     return 0;
 }
@@ -306,6 +302,8 @@ static lg_api *start_api(const lg_kafka_run_opts *o, const char *state_dir, lg_m
 
 #define MAX_RESTARTS 20
 #define LAG_EVERY_MS 1000
+#define STEP_POLL_MS 50     /* each stage's poll: how soon it notices a stop */
+#define CONTROL_EVERY_MS 10 /* the controlling loop: limits, idleness, the demo */
 
 /* Consumer lag of every assigned partition (cached watermarks: no request). */
 static void update_lag(rd_kafka_t *rk, const lg_metrics_std *std) {
@@ -331,10 +329,18 @@ static void update_lag(rd_kafka_t *rk, const lg_metrics_std *std) {
 /* Mirrors the parse stage's per-source input counters (base: earlier
  * incarnations of the stage, after restarts). */
 static void update_inputs(const lg_metrics_std *std, const int64_t *base, const lg_ingest *in) {
-    const int64_t *now = lg_ingest_per_source(in);
     for (int src = 1; src < LG_SRC_COUNT; src++)
         lg_metric_set1(std->input_messages, lg_source_name((lg_source)src),
-                       (double)(base[src] + now[src]));
+                       (double)(base[src] + lg_ingest_source_count(in, src)));
+}
+
+/* The stages' steps, as the runners call them. */
+static int ingest_step(void *stage, int timeout_ms, bool force, char *errstr, size_t errstr_size) {
+    return lg_ingest_step(stage, timeout_ms, force, errstr, errstr_size);
+}
+
+static int graph_step(void *stage, int timeout_ms, bool force, char *errstr, size_t errstr_size) {
+    return lg_graphstage_step(stage, timeout_ms, force, errstr, errstr_size);
 }
 
 static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_embedded *emb,
@@ -351,6 +357,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     lg_metrics *metrics = lg_metrics_new();
     lg_metrics_std std;
     lg_api *api = NULL;
+    lg_runners *runners = NULL;
     int64_t in_base[LG_SRC_COUNT] = {0}, last_lag = 0;
     if (!metrics || lg_metrics_std_init(metrics, &std) != 0) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -383,16 +390,25 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     lg_log(LG_LOG_INFO, COMP, "exactly-once processing; state in %s", state_dir);
     int64_t start = lg_mono_ms(), demo_deadline = start + DEMO_DEADLINE_MS;
     bool stop = false;
+    int ri = -1, rg = -1;
     while (!stop) {
-        bool stopping = !*o->running;
-        int64_t consumed = consumed_before + (in ? lg_ingest_consumed(in) : 0);
-        bool limit = o->max_messages > 0 && consumed >= o->max_messages;
-        int r = lg_ingest_step(in, 20, stopping || limit, errstr, errstr_size);
-        if (r == 0)
-            r = lg_graphstage_step(gs, 20, stopping || limit, errstr, errstr_size);
+        if (!runners) { /* the two stages on threads of their own */
+            if (!(runners = lg_runners_new(STEP_POLL_MS))) {
+                snprintf(errstr, errstr_size, "out of memory");
+                goto cleanup;
+            }
+            if ((ri = lg_runners_add(runners, "parse stage", ingest_step, in, errstr,
+                                     errstr_size)) < 0 ||
+                (rg = lg_runners_add(runners, "graph stage", graph_step, gs, errstr, errstr_size)) <
+                    0)
+                goto cleanup;
+        }
+        int r = lg_runners_wait(runners, CONTROL_EVERY_MS, errstr, errstr_size);
         if (r < 0)
             goto cleanup;
         if (r > 0) { /* an aborted transaction: start both stages again */
+            lg_runners_destroy(runners);
+            runners = NULL;
             if (++restarts > MAX_RESTARTS) {
                 lg_log(LG_LOG_ERROR, COMP, "too many aborted transactions; last: %s", errstr);
                 goto cleanup;
@@ -400,7 +416,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             lg_log(LG_LOG_WARN, COMP, "restarting the stages after: %s", errstr);
             lg_metric_add1(std.errors, "stage_restart", 1);
             for (int src = 1; src < LG_SRC_COUNT; src++)
-                in_base[src] += lg_ingest_per_source(in)[src];
+                in_base[src] += lg_ingest_source_count(in, src);
             consumed_before += lg_ingest_committed(in);
             graph_committed_before += lg_graphstage_committed(gs);
             lg_engine_stats st;
@@ -415,6 +431,13 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                 !(gs = lg_graphstage_new(&go, errstr, errstr_size)))
                 goto cleanup;
             continue;
+        }
+        bool stopping = !*o->running;
+        int64_t consumed = consumed_before + lg_ingest_consumed(in);
+        bool limit = o->max_messages > 0 && consumed >= o->max_messages;
+        if (stopping || limit) { /* commit at every step from now on */
+            lg_runners_force(runners, ri, true);
+            lg_runners_force(runners, rg, true);
         }
         if (lg_mono_ms() - last_lag >= LAG_EVERY_MS) {
             last_lag = lg_mono_ms();
@@ -452,7 +475,9 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
              now - lg_graphstage_last_message_ms(gs) > 500))
             stop = true;
     }
-    /* commit whatever is pending before leaving */
+    /* the stages are this thread's again: commit what is pending */
+    lg_runners_destroy(runners);
+    runners = NULL;
     if (lg_ingest_step(in, 0, true, errstr, errstr_size) != 0 ||
         lg_graphstage_step(gs, 0, true, errstr, errstr_size) != 0)
         goto cleanup;
@@ -479,6 +504,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     }
     rc = 0;
 cleanup:
+    lg_runners_destroy(runners); /* joins the stages' threads first */
     lg_demo_watch_destroy(watch);
     lg_ingest_destroy(in);
     lg_graphstage_destroy(gs); /* destroys the feed sink before the API stops */
@@ -574,7 +600,7 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
         goto cleanup;
     lg_log(LG_LOG_INFO, COMP, "consuming as group %s; state in %s", c->kafka_group_id, state_dir);
 
-    int64_t last_msg = mono_ms(), demo_deadline = mono_ms() + DEMO_DEADLINE_MS;
+    int64_t last_msg = lg_mono_ms(), demo_deadline = lg_mono_ms() + DEMO_DEADLINE_MS;
     bool stop = false;
     while (!stop) {
         if (d.fatal) {
@@ -582,7 +608,7 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
             goto cleanup;
         }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(d.rk, 100);
-        int64_t now = mono_ms();
+        int64_t now = lg_mono_ms();
         if (m) {
             if (!m->err) {
                 last_msg = now;
