@@ -3,12 +3,17 @@
  */
 #include "processor/kafka/client.h"
 
-rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap, char *errstr,
-                                      size_t errstr_size) {
+#include <stddef.h>
+
+static rd_kafka_conf_t *conf_with(const lg_config *c, const char *bootstrap,
+                                  const char *const *defaults, char *errstr, size_t errstr_size) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, errstr_size) ||
         rd_kafka_conf_set(conf, "log_level", "4", errstr, errstr_size))
         goto fail;
+    for (size_t i = 0; defaults && defaults[i]; i += 2)
+        if (rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], errstr, errstr_size))
+            goto fail;
     for (size_t i = 0; c && i < c->rdkafka_keys.n; i++)
         if (rd_kafka_conf_set(conf, c->rdkafka_keys.v[i], c->rdkafka_vals.v[i], errstr,
                               errstr_size))
@@ -17,4 +22,21 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
 fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
+}
+
+rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap, char *errstr,
+                                      size_t errstr_size) {
+    return conf_with(c, bootstrap, NULL, errstr, errstr_size);
+}
+
+rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap, char *errstr,
+                                        size_t errstr_size) {
+    static const char *const defaults[] = {"queued.max.messages.kbytes",
+                                           LG_KAFKA_QUEUE_KB,
+                                           "fetch.max.bytes",
+                                           LG_KAFKA_FETCH_BYTES,
+                                           "fetch.wait.max.ms",
+                                           LG_KAFKA_FETCH_WAIT_MS,
+                                           NULL};
+    return conf_with(c, bootstrap, defaults, errstr, errstr_size);
 }
