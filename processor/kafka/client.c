@@ -31,12 +31,7 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
 
 rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap, char *errstr,
                                         size_t errstr_size) {
-    static const char *const defaults[] = {"queued.max.messages.kbytes",
-                                           LG_KAFKA_QUEUE_KB,
-                                           "fetch.max.bytes",
-                                           LG_KAFKA_FETCH_BYTES,
-                                           "fetch.wait.max.ms",
-                                           LG_KAFKA_FETCH_WAIT_MS,
-                                           NULL};
+    static const char *const defaults[] = {"fetch.max.bytes", LG_KAFKA_FETCH_BYTES,
+                                           "fetch.wait.max.ms", LG_KAFKA_FETCH_WAIT_MS, NULL};
     return conf_with(c, bootstrap, defaults, errstr, errstr_size);
 }
