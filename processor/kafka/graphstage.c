@@ -18,7 +18,8 @@
 
 #define COMP "graph"
 #define TXN_TIMEOUT_MS 60000
-#define RESTORE_BATCH 20000
+#define RESTORE_BATCH 20000 /* records per local commit of a restore */
+#define RESTORE_FETCH 1024  /* records per read */
 #define MAX_PARTS 1024
 
 typedef struct part {
@@ -108,12 +109,14 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
     if (lg_engine_position(pt->engine, key, &val, errstr, errstr_size) != 0)
         return -1;
     int64_t from = val ? strtoll(val, NULL, 10) : RD_KAFKA_OFFSET_BEGINNING;
+    char fromdesc[32] = "beginning"; /* for the log: the local position, if any */
+    if (val)
+        snprintf(fromdesc, sizeof fromdesc, "%" PRId64, from);
     free(val);
     rd_kafka_conf_t *conf = lg_kafka_consumer_conf(s->c, s->o->bootstrap, errstr, errstr_size);
     if (!conf)
         return -1;
-    if (rd_kafka_conf_set(conf, "group.id", "lineaged-restore", errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+    if (rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||
         rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
         rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr, errstr_size) ||
         /* the end of the changelog is noticed by an empty fetch: do not
@@ -127,19 +130,49 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
         rd_kafka_conf_destroy(conf);
         return -1;
     }
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(a, s->c->topics_changelog, pt->partition)->offset = from;
-    rd_kafka_assign(rk, a);
-    rd_kafka_topic_partition_list_destroy(a);
+    /* the simple (partition) consumer: no group to join, so the end of an
+     * empty changelog is known after one fetch instead of half a second */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, s->c->topics_changelog, NULL);
     int64_t t0 = lg_mono_ms(), n = 0, next = from, last_progress = t0;
     int64_t deadline = t0 + 30000; /* to reach the end, not for the whole restore */
     int rc = -1;
+    bool started = false, end = false;
     char posv[32];
     lg_pair pos = {key, posv};
-    for (;;) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
-        if (!m) {
+    /* Where the changelog starts and ends, asked through the stage's
+     * producer (connected, with metadata): nothing to read when the local
+     * state already has it all (a clean stop or a kill -9 between batches),
+     * and an absolute start offset spares the consumer a logical-offset
+     * lookup, which waits out a 500 ms timer when it races the leader's
+     * discovery. */
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t werr = rd_kafka_query_watermark_offsets(s->prod, s->c->topics_changelog,
+                                                                pt->partition, &lo, &hi, 10000);
+    if (werr) {
+        snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": the end of %s: %s",
+                 pt->partition, s->c->topics_changelog, rd_kafka_err2str(werr));
+        goto done;
+    }
+    if (from < 0 || from < lo)
+        from = lo;
+    if (from >= hi)
+        end = true;
+    else if (!rkt || rd_kafka_consume_start(rkt, pt->partition, from) == -1) {
+        snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": cannot read %s: %s",
+                 pt->partition, s->c->topics_changelog, rd_kafka_err2str(rd_kafka_last_error()));
+        goto done;
+    } else
+        started = true;
+    rd_kafka_message_t *msgs[RESTORE_FETCH];
+    while (!end) {
+        /* one message waits up to 500 ms, what is already fetched does not
+         * wait (rd_kafka_consume_batch would wait to fill the array) */
+        ssize_t got = 0;
+        while (got < RESTORE_FETCH &&
+               (msgs[got] = rd_kafka_consume(rkt, pt->partition, got ? 0 : 500)) != NULL)
+            if (msgs[got++]->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                break;
+        if (got == 0) {
             if (lg_mono_ms() > deadline) {
                 snprintf(errstr, errstr_size,
                          "restore of partition %" PRId32 ": no data and no end of %s for 30 s",
@@ -149,31 +182,38 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
             continue;
         }
         deadline = lg_mono_ms() + 30000;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        bool failed = false;
+        for (ssize_t i = 0; i < got; i++) {
+            rd_kafka_message_t *m = msgs[i];
+            if (end || failed) {
+                /* destroyed below */
+            } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                end = true;
+            } else if (m->err) {
+                snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": %s", pt->partition,
+                         rd_kafka_message_errstr(m));
+                failed = true;
+            } else {
+                const char *k = m->key;
+                if (m->key_len >= 1 && lg_engine_restore(pt->engine, (unsigned char)k[0], k + 1,
+                                                         m->key_len - 1, m->payload, m->len) != 0) {
+                    snprintf(errstr, errstr_size,
+                             "restore: bad changelog record at %s/%" PRId32 "@%" PRId64,
+                             s->c->topics_changelog, pt->partition, m->offset);
+                    failed = true;
+                } else {
+                    next = m->offset + 1;
+                    n++;
+                }
+            }
             rd_kafka_message_destroy(m);
-            break;
         }
-        if (m->err) {
-            snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": %s", pt->partition,
-                     rd_kafka_message_errstr(m));
-            rd_kafka_message_destroy(m);
+        if (failed)
             goto done;
-        }
-        const char *k = m->key;
-        if (m->key_len >= 1 && lg_engine_restore(pt->engine, (unsigned char)k[0], k + 1,
-                                                 m->key_len - 1, m->payload, m->len) != 0) {
-            snprintf(errstr, errstr_size,
-                     "restore: bad changelog record at %s/%" PRId32 "@%" PRId64,
-                     s->c->topics_changelog, pt->partition, m->offset);
-            rd_kafka_message_destroy(m);
-            goto done;
-        }
-        next = m->offset + 1;
-        n++;
-        rd_kafka_message_destroy(m);
-        if (n % RESTORE_BATCH == 0) {
+        if (n / RESTORE_BATCH != (n - got) / RESTORE_BATCH || end) {
             snprintf(posv, sizeof posv, "%" PRId64, next);
-            if (lg_engine_commit_restored(pt->engine, &pos, 1, errstr, errstr_size) != 0)
+            if (next >= 0 &&
+                lg_engine_commit_restored(pt->engine, &pos, 1, errstr, errstr_size) != 0)
                 goto done;
             if (lg_mono_ms() - last_progress > 2000) {
                 last_progress = lg_mono_ms();
@@ -182,19 +222,17 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
             }
         }
     }
-    if (next >= 0) {
-        snprintf(posv, sizeof posv, "%" PRId64, next);
-        if (lg_engine_commit_restored(pt->engine, &pos, 1, errstr, errstr_size) != 0)
-            goto done;
-    }
     int64_t ms = lg_mono_ms() - t0;
     lg_log(LG_LOG_INFO, COMP,
            "partition %" PRId32 ": state restored from %s (%" PRId64 " records from offset %s "
            "in %" PRId64 " ms)",
-           pt->partition, s->c->topics_changelog, n, from < 0 ? "beginning" : key, ms);
+           pt->partition, s->c->topics_changelog, n, fromdesc, ms);
     rc = 0;
 done:
-    rd_kafka_consumer_close(rk);
+    if (started)
+        rd_kafka_consume_stop(rkt, pt->partition);
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
     return rc;
 }
@@ -455,21 +493,20 @@ int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errst
 
 static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size_t errstr_size) {
     int64_t until = lg_mono_ms() + timeout_ms;
+    bool dry = false; /* a poll came back empty */
     for (;;) {
-        /* wait no longer than the open batch may stay open */
-        int64_t end = s->batch_started_ms && s->batch_started_ms + s->c->batch_max_ms < until
-                          ? s->batch_started_ms + s->c->batch_max_ms
-                          : until;
-        int64_t left = end - lg_mono_ms();
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, left > 0 ? (int)left : 0);
+        int wait = lg_stage_poll_ms(s->c, lg_mono_ms(), until, s->batch_started_ms, s->last_msg_ms);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, wait);
         if (s->fatal) {
             snprintf(errstr, errstr_size, "%s", s->err);
             if (m)
                 rd_kafka_message_destroy(m);
             return s->fatal < 0 ? -1 : 1;
         }
-        if (!m)
+        if (!m) {
+            dry = true;
             break;
+        }
         if (m->err) {
             if (lg_kafka_err_is_auth(m->err)) {
                 snprintf(errstr, errstr_size, "consumer: %s (not authorized)",
@@ -530,14 +567,12 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
         s->last_msg_ms = lg_mono_ms();
         if (!s->batch_started_ms)
             s->batch_started_ms = s->last_msg_ms;
-        /* a batch ends at batch.max.messages or batch.max.ms, also under a
-         * backlog (the queue never runs dry then) */
-        if (s->batch_msgs >= s->c->batch_max_messages ||
-            s->last_msg_ms - s->batch_started_ms >= s->c->batch_max_ms)
+        if (lg_stage_batch_due(s->c, s->last_msg_ms, s->batch_msgs, s->batch_started_ms,
+                               s->last_msg_ms, false))
             break;
     }
-    bool due = s->batch_msgs >= s->c->batch_max_messages ||
-               (s->batch_started_ms && lg_mono_ms() - s->batch_started_ms >= s->c->batch_max_ms);
+    bool due = lg_stage_batch_due(s->c, lg_mono_ms(), s->batch_msgs, s->batch_started_ms,
+                                  s->last_msg_ms, dry);
     /* held-back candidates that came due need a commit even with no input */
     int64_t wall = lg_wall_ms();
     for (int p = 0; p < MAX_PARTS; p++) {
