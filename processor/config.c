@@ -124,6 +124,12 @@ static const lg_conf_prop props[] = {
     {"batch.max.ms", LG_CT_DURATION, "100ms", 1, 3600000, NULL,
      "... or after this long since the batch started (`run` only). Accepts ms, s, m, h.",
      OFF(batch_max_ms)},
+    {"batch.linger.ms", LG_CT_DURATION, "0ms", 0, 3600000, NULL,
+     "... or once no input has arrived for this long (`run` only). 0: as soon as the input "
+     "runs dry, so a quiet stream is committed at once (lowest latency) and a busy one in "
+     "batches of up to batch.max.ms; larger values make fewer, bigger transactions at low "
+     "rates.",
+     OFF(batch_linger_ms)},
     {"sink.flush.timeout", LG_CT_DURATION, "30s", 100, 3600000, NULL,
      "How long a commit waits for the output sink to confirm delivery before failing.",
      OFF(sink_flush_timeout_ms)},

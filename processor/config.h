@@ -59,6 +59,7 @@ typedef struct lg_config {
     int64_t ownerless_hold_ms;
     int64_t batch_max_messages;
     int64_t batch_max_ms;
+    int64_t batch_linger_ms;
     int64_t sink_flush_timeout_ms;
     int64_t input_max_bytes;
     char *owners_file;

@@ -395,21 +395,20 @@ fail:
 
 int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_t errstr_size) {
     int64_t until = lg_mono_ms() + timeout_ms;
+    bool dry = false; /* a poll came back empty */
     for (;;) {
-        /* wait no longer than the open batch may stay open */
-        int64_t end = s->batch_started_ms && s->batch_started_ms + s->c->batch_max_ms < until
-                          ? s->batch_started_ms + s->c->batch_max_ms
-                          : until;
-        int64_t left = end - lg_mono_ms();
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, left > 0 ? (int)left : 0);
+        int wait = lg_stage_poll_ms(s->c, lg_mono_ms(), until, s->batch_started_ms, s->last_msg_ms);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, wait);
         if (s->fatal) {
             snprintf(errstr, errstr_size, "%s", s->err);
             if (m)
                 rd_kafka_message_destroy(m);
             return s->fatal < 0 ? -1 : 1;
         }
-        if (!m)
+        if (!m) {
+            dry = true;
             break;
+        }
         if (m->err) {
             if (lg_kafka_err_is_auth(m->err)) {
                 snprintf(errstr, errstr_size, "consumer: %s (not authorized)",
@@ -457,14 +456,12 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
         s->last_msg_ms = lg_mono_ms();
         if (!s->batch_started_ms)
             s->batch_started_ms = s->last_msg_ms;
-        /* a batch ends at batch.max.messages or batch.max.ms, also under a
-         * backlog (the queue never runs dry then) */
-        if (s->batch_msgs >= s->c->batch_max_messages ||
-            s->last_msg_ms - s->batch_started_ms >= s->c->batch_max_ms)
+        if (lg_stage_batch_due(s->c, s->last_msg_ms, s->batch_msgs, s->batch_started_ms,
+                               s->last_msg_ms, false))
             break;
     }
-    bool due = s->batch_msgs >= s->c->batch_max_messages ||
-               (s->batch_started_ms && lg_mono_ms() - s->batch_started_ms >= s->c->batch_max_ms);
+    bool due = lg_stage_batch_due(s->c, lg_mono_ms(), s->batch_msgs, s->batch_started_ms,
+                                  s->last_msg_ms, dry);
     if (due || force)
         return commit(s, errstr, errstr_size);
     return 0;

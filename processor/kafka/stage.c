@@ -115,6 +115,26 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
     return rk;
 }
 
+int lg_stage_poll_ms(const lg_config *c, int64_t now, int64_t until, int64_t started_ms,
+                     int64_t last_ms) {
+    int64_t end = until;
+    if (started_ms) {
+        if (started_ms + c->batch_max_ms < end)
+            end = started_ms + c->batch_max_ms;
+        if (last_ms + c->batch_linger_ms < end)
+            end = last_ms + c->batch_linger_ms;
+    }
+    return end > now ? (int)(end - now) : 0;
+}
+
+bool lg_stage_batch_due(const lg_config *c, int64_t now, int64_t msgs, int64_t started_ms,
+                        int64_t last_ms, bool dry) {
+    if (!msgs || !started_ms)
+        return false;
+    return msgs >= c->batch_max_messages || now - started_ms >= c->batch_max_ms ||
+           (dry && now - last_ms >= c->batch_linger_ms);
+}
+
 void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_message_t *m) {
     const char *topic = rd_kafka_topic_name(m->rkt);
     rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(batch, topic, m->partition);

@@ -41,6 +41,20 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
                                               rd_kafka_topic_partition_list_t *, void *),
                                    void *opaque, char *errstr, size_t errstr_size);
 
+/** How long a stage's poll may wait (ms, >= 0): until `until`, but no
+ *  longer than the open batch (started at started_ms, its last message at
+ *  last_ms; started_ms 0: no batch open) may stay open (batch.max.ms) or
+ *  wait for more input (batch.linger.ms). */
+int lg_stage_poll_ms(const lg_config *c, int64_t now, int64_t until, int64_t started_ms,
+                     int64_t last_ms);
+
+/** Whether an open batch of msgs messages started at started_ms is full:
+ *  batch.max.messages or batch.max.ms reached (also under a backlog). With
+ *  dry set (a poll came back empty) it is also due once no input came for
+ *  batch.linger.ms since last_ms. */
+bool lg_stage_batch_due(const lg_config *c, int64_t now, int64_t msgs, int64_t started_ms,
+                        int64_t last_ms, bool dry);
+
 /** Records that message m was consumed: the batch's next offset for its
  *  partition becomes m->offset + 1. */
 void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_message_t *m);
