@@ -37,7 +37,9 @@
 #                  else valgrind --tool=callgrind on a small corpus) into
 #                  OUT/profile.txt, and a `lineaged run` of the Kafka path
 #   --no-kafka     skip the Kafka rows (no broker)
-# Environment: BENCH_BUILD_DIR (default build-bench), JOBS (default 2).
+# Environment: BENCH_BUILD_DIR (default build-bench), JOBS (default 2),
+# BENCH_RUN_CONF (lines appended to every `lineaged run` configuration, for
+# experiments with settings; the results record it).
 # Exit: 0 when every measurement ran (whether targets are met or not), 1 when
 # one failed (its row says so), 2 on a usage error.
 set -uo pipefail
@@ -456,6 +458,9 @@ output.format = json
 api.listen =
 log.level = info
 EOF
+    # experiments: BENCH_RUN_CONF="batch.max.ms = 10" (one key = value per line)
+    [[ -n ${BENCH_RUN_CONF:-} ]] && printf '%s\n' "$BENCH_RUN_CONF" >>"$work/$1.conf"
+    return 0
 }
 
 # lg_start CONF LOG: `lineaged run` in the background (LGPID; LGSTART =
@@ -1036,6 +1041,7 @@ dirty=false
         "$(tr -d '\n' <"$replay_corpus/manifest.json")" \
         "$(tr -d '\n' <"$create_corpus/manifest.json")" \
         "$(tr -d '\n' <"$use_corpus/manifest.json")"
+    printf '"run_conf_extra":%s,\n' "$(json_str "${BENCH_RUN_CONF:-}")"
     printf '"errors":%s,\n"results":[\n' "$errors"
     for ((i = 0; i < ${#rows[@]}; i++)); do
         printf '%s%s\n' "${rows[$i]}" "$([[ $i -lt $((${#rows[@]} - 1)) ]] && echo ,)"
@@ -1050,6 +1056,7 @@ dirty=false
         "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM;" \
         "build: ${build_type:-?}$([[ $sanitized == true ]] && echo ' WITH SANITIZERS (not a benchmark)')"
     [[ $scale != full ]] && echo "note: $scale scale; the targets are stated for the full scale (make bench)"
+    [[ -n ${BENCH_RUN_CONF:-} ]] && echo "lineaged run settings added (BENCH_RUN_CONF): $(tr '\n' ';' <<<"$BENCH_RUN_CONF")"
     echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg)" \
         "(anything above ~0.3 means other work shared the CPUs)"
     printf '%s\n' "${rows[@]}" | awk '
