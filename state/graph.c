@@ -22,9 +22,10 @@ static const char *const cf_names[CF_COUNT] = {"default", "nodes", "links", "see
 typedef struct centry {
     lg_node *node;
     uint64_t hash;
-    bool dirty;
+    uint32_t idlen; /* strlen(node->id) */
+    uint32_t tidx;  /* index in the touched list when touch != 0 */
     unsigned touch;
-    uint32_t tidx; /* index in the touched list when touch != 0 */
+    bool dirty;
 } centry;
 
 struct lg_graph {
@@ -152,20 +153,20 @@ static centry *cache_find(lg_graph *g, const char *id, size_t n, uint64_t h) {
     size_t j = h & (g->cap - 1);
     while (g->tab[j].node) {
         centry *e = &g->tab[j];
-        if (e->hash == h && strncmp(e->node->id, id, n) == 0 && e->node->id[n] == '\0')
+        if (e->hash == h && e->idlen == n && memcmp(e->node->id, id, n) == 0)
             return e;
         j = (j + 1) & (g->cap - 1);
     }
     return NULL;
 }
 
-static centry *cache_insert(lg_graph *g, lg_node *node, uint64_t h) {
+static centry *cache_insert(lg_graph *g, lg_node *node, size_t idlen, uint64_t h) {
     if ((g->count + 1) * 2 > g->cap && cache_grow(g) < 0)
         return NULL;
     size_t j = h & (g->cap - 1);
     while (g->tab[j].node)
         j = (j + 1) & (g->cap - 1);
-    g->tab[j] = (centry){node, h, false, 0, 0};
+    g->tab[j] = (centry){.node = node, .hash = h, .idlen = (uint32_t)idlen};
     g->count++;
     return &g->tab[j];
 }
@@ -191,7 +192,7 @@ static centry *entry_get(lg_graph *g, const char *id, size_t n) {
         fprintf(stderr, "lineaged: state: corrupt node record %.*s\n", (int)n, id);
         return NULL;
     }
-    e = cache_insert(g, node, h);
+    e = cache_insert(g, node, n, h);
     if (!e)
         lg_node_free(node);
     return e;
@@ -261,7 +262,7 @@ static centry *node_ref(lg_graph *g, const char *id, size_t n, lg_node_kind kind
         lg_node *node = lg_node_new(id, n, kind);
         if (!node)
             return NULL;
-        e = cache_insert(g, node, hash_bytes(id, n));
+        e = cache_insert(g, node, n, hash_bytes(id, n));
         if (!e) {
             lg_node_free(node);
             return NULL;
