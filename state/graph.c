@@ -39,6 +39,12 @@ struct lg_graph {
     rocksdb_readoptions_t *ro;
     rocksdb_writeoptions_t *wo;
     rocksdb_writebatch_t *wb; /* the pending batch (reads never go through it) */
+    /* an iterator over the committed links, kept for the batch: nothing is
+     * written to the database between two commits, so one iterator serves
+     * every lg_graph_links call of a batch (the detectors make one per
+     * touched node); destroyed when the batch ends */
+    rocksdb_iterator_t *links_it;
+    bool links_busy; /* links_it is in use by a caller up the stack */
     /* read-your-writes for the pending batch, kept beside it */
     lg_bset seen_batch;   /* dedupe keys added in this batch */
     struct plink *plinks; /* links added in this batch */
@@ -364,8 +370,16 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
     prefix[n] = '\0';
     prefix[n + 1] = link;
     size_t plen = link ? n + 2 : n + 1;
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_LINKS]);
+    /* a callback that lists links in turn gets an iterator of its own */
+    bool shared = !g->links_busy;
+    if (shared && !g->links_it)
+        g->links_it = rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_LINKS]);
+    rocksdb_iterator_t *it =
+        shared ? g->links_it : rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_LINKS]);
+    if (shared)
+        g->links_busy = true;
     int rc = 0;
+    char *to = NULL;
     /* links added by the pending batch first (a link both pending and
      * committed may be seen twice: callers keep visited sets) */
     if (g->nplinks) {
@@ -373,13 +387,9 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
         for (; at && !rc; at = g->plinks[at - 1].prev)
             if (!link || g->plinks[at - 1].link == link)
                 rc = cb(opaque, g->plinks[at - 1].to, g->plinks[at - 1].link);
-        if (rc) {
-            rocksdb_iter_destroy(it);
-            free(prefix);
-            return rc;
-        }
+        if (rc)
+            goto done;
     }
-    char *to = NULL;
     for (rocksdb_iter_seek(it, prefix, plen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
         size_t klen;
         const char *k = rocksdb_iter_key(it, &klen);
@@ -398,8 +408,12 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
         if (rc)
             break;
     }
+done:
     free(to);
-    rocksdb_iter_destroy(it);
+    if (shared)
+        g->links_busy = false;
+    else
+        rocksdb_iter_destroy(it);
     free(prefix);
     return rc;
 }
@@ -553,6 +567,10 @@ static void batch_reset(lg_graph *g) {
     }
     g->ndirty = 0;
     g->prepared = false;
+    if (g->links_it) { /* the next batch reads what this one wrote */
+        rocksdb_iter_destroy(g->links_it);
+        g->links_it = NULL;
+    }
     lg_wbuf_reset(&g->changes);
     lg_bset_clear(&g->seen_batch);
     plinks_clear(g);
