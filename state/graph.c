@@ -1052,9 +1052,24 @@ static bool in_chain(const lg_attribution *a, const char *id) {
     return false;
 }
 
+/* Narrows [a->valid_from, a->valid_until) to the times for which
+ * lg_series_at(s, ...) gives the same item as at t. */
+static void series_span(lg_attribution *a, const lg_series *s, int64_t t) {
+    uint32_t i = s->n;
+    while (i > 0 && s->items[i - 1].t > t)
+        i--;
+    /* items[i - 1] is the item at t (none when i == 0); items[i] the next */
+    if (i > 0 && s->items[i - 1].t > a->valid_from)
+        a->valid_from = s->items[i - 1].t;
+    if (i < s->n && s->items[i].t < a->valid_until)
+        a->valid_until = s->items[i].t;
+}
+
 void lg_graph_attribute(lg_graph *g, const lg_node *n, int64_t t, lg_attribution *a) {
     memset(a, 0, sizeof *a);
     a->status_since = LG_TIME_NONE;
+    a->valid_from = INT64_MIN;
+    a->valid_until = INT64_MAX;
     a->chain[0] = n->id;
     const lg_node *cur = n;
     const char *cur_id = n->id;
@@ -1066,11 +1081,16 @@ void lg_graph_attribute(lg_graph *g, const lg_node *n, int64_t t, lg_attribution
             a->owner_id = cur->id;
             a->owner = cur;
             a->owner_status = lg_node_status_at(cur, t, &a->status_since, &a->status_evt);
+            series_span(a, &cur->status, t);
             return;
         }
         const char *next = NULL, *evid = NULL;
         lg_basis basis = LG_BASIS_NONE;
-        const lg_sitem *ow = cur->kind != LG_NODE_GH_ACCOUNT ? lg_node_owner_at(cur, t) : NULL;
+        const lg_sitem *ow = NULL;
+        if (cur->kind != LG_NODE_GH_ACCOUNT) {
+            ow = lg_node_owner_at(cur, t);
+            series_span(a, &cur->owner, t);
+        }
         if (cur->kind == LG_NODE_GH_ACCOUNT && cur->alias_of) {
             next = cur->alias_of, evid = cur->alias_evt, basis = LG_BASIS_ALIAS;
         } else if (ow) {

@@ -132,6 +132,10 @@ typedef struct lg_attribution {
     const char *chain[LG_ATTR_MAX + 1]; /* chain[0] = subject ... owner */
     lg_basis basis[LG_ATTR_MAX];        /* basis[i]: link chain[i] -> chain[i+1] */
     const char *evidence[LG_ATTR_MAX];  /* evidence of each link, may be NULL */
+    /* the answer is the same for every event time in [valid_from,
+     * valid_until) while the graph does not change (INT64_MIN / INT64_MAX:
+     * unbounded) */
+    int64_t valid_from, valid_until;
 } lg_attribution;
 
 /** Resolves the effective owner of n at event time t (INT64_MAX = now).
