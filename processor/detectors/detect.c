@@ -20,8 +20,20 @@ typedef struct pending {
     size_t nstrs;
 } pending;
 
+/* A subject whose uses need no event for event times in [from, until):
+ * its effective owner is not departed there (see eval_use). */
+typedef struct quiet_span {
+    const lg_node *node;
+    int64_t from, until;
+} quiet_span;
+
 struct lg_detect {
     lg_graph *g;
+    /* quiet spans of this run, open addressing on the node pointer (the
+     * graph does not change the attribution of anything during a run, and
+     * nodes are not freed before the commit) */
+    quiet_span *quiet;
+    size_t nquiet, capquiet;
     pending *out;
     size_t nout, capout;
     lg_bset seen;       /* subjects evaluated this run */
@@ -81,6 +93,7 @@ void lg_detect_destroy(lg_detect *d) {
         return;
     pending_clear(d);
     free(d->out);
+    free(d->quiet);
     free(d->queue);
     lg_bset_free(&d->seen);
     free(d);
@@ -494,6 +507,43 @@ static void eval_timeline(lg_detect *d, const lg_node *s) {
     set_held(d, s, held);
 }
 
+static quiet_span *quiet_slot(const lg_detect *d, const lg_node *s) {
+    uintptr_t h = (uintptr_t)s;
+    h ^= h >> 17;
+    h *= 0x9e3779b97f4a7c15ULL;
+    size_t j = (size_t)(h >> 20) & (d->capquiet - 1);
+    while (d->quiet[j].node && d->quiet[j].node != s)
+        j = (j + 1) & (d->capquiet - 1);
+    return &d->quiet[j];
+}
+
+/* Remembers that uses of s in [from, until) announce nothing. */
+static void quiet_add(lg_detect *d, const lg_node *s, int64_t from, int64_t until) {
+    if ((d->nquiet + 1) * 2 > d->capquiet) {
+        size_t ocap = d->capquiet, cap = ocap ? ocap * 2 : 1024;
+        quiet_span *old = d->quiet, *nq = calloc(cap, sizeof *nq);
+        if (!nq)
+            return; /* only a shortcut: work without it */
+        d->quiet = nq;
+        d->capquiet = cap;
+        for (size_t i = 0; i < ocap; i++)
+            if (old[i].node)
+                *quiet_slot(d, old[i].node) = old[i];
+        free(old);
+    }
+    quiet_span *q = quiet_slot(d, s);
+    if (!q->node)
+        d->nquiet++;
+    *q = (quiet_span){s, from, until};
+}
+
+static bool is_quiet(const lg_detect *d, const lg_node *s, int64_t t) {
+    if (!d->nquiet)
+        return false;
+    const quiet_span *q = quiet_slot(d, s);
+    return q->node && t >= q->from && t < q->until;
+}
+
 /* A use at time t by subject s: used after departure / agent acting. */
 static void eval_use(lg_detect *d, const lg_node *s, int64_t t, const char *evt) {
     if (t == LG_TIME_NONE)
@@ -501,10 +551,14 @@ static void eval_use(lg_detect *d, const lg_node *s, int64_t t, const char *evt)
     bool agent = s->kind == LG_NODE_AGENT;
     if (!agent && !lg_node_kind_is_credential(s->kind))
         return;
+    if (is_quiet(d, s, t)) /* most uses: another use of s already showed it */
+        return;
     lg_attribution a;
     lg_graph_attribute(d->g, s, t, &a);
-    if (!a.owner_id || a.owner_status != LG_STATUS_DEPARTED)
+    if (!a.owner_id || a.owner_status != LG_STATUS_DEPARTED) {
+        quiet_add(d, s, a.valid_from, a.valid_until);
         return;
+    }
     const char *type = agent ? "agent.departed_principal" : "credential.used_after_departure";
     char id[33], dep[24];
     snprintf(dep, sizeof dep, "%" PRId64, a.status_since);
@@ -577,6 +631,9 @@ int lg_detect_run(lg_detect *d, int64_t now_ms, bool flush, lg_emit_fn emit, voi
     d->flush = flush;
     d->next_due = 0;
     d->nqueue = 0;
+    if (d->nquiet)
+        memset(d->quiet, 0, d->capquiet * sizeof *d->quiet);
+    d->nquiet = 0;
     lg_bset_free(&d->seen);
     pending_clear(d);
     lg_node **touched;

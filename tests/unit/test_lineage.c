@@ -294,9 +294,53 @@ static void test_explicit_owner_and_privileged(void **state) {
     assert_string_equal(a.owner_id, "carol@acme.example");
     assert_int_equal(a.basis[0], LG_BASIS_INHERITED);
     assert_int_equal(a.basis[1], LG_BASIS_EXPLICIT);
-    /* as of before the tag, there was no owner */
+    /* the answer holds from the tag on */
+    assert_int_equal(a.valid_from, T(5));
+    assert_int_equal(a.valid_until, INT64_MAX);
+    /* as of before the tag, there was no owner, until the tag */
     lg_graph_attribute(w.g, k, T(1), &a);
     assert_null(a.owner_id);
+    assert_int_equal(a.valid_from, INT64_MIN);
+    assert_int_equal(a.valid_until, T(5));
+    world_close(&w, true);
+}
+
+/* Applies a record to the pending batch without running the detectors. */
+static void apply_only(world *w, const srec *r) {
+    char err[256];
+    lg_record rec = {
+        .source = LG_SRC_CLOUDTRAIL, .event_id = {r->id, strlen(r->id)}, .time_ms = r->t};
+    for (size_t i = 0; i < r->n; i++)
+        assert_int_equal(lg_graph_apply(w->g, &rec, &r->facts[i], err, sizeof err), 0);
+}
+
+#define KEY_USED(id, t)                                                                            \
+    (&(srec){(id),                                                                                 \
+             (t),                                                                                  \
+             {{.type = LG_FACT_USED, .kind = LG_NODE_ACCESS_KEY, .subject = S("AKIAU")}},          \
+             1})
+
+/* Several uses of a key in one batch, before and after its owner's
+ * departure (in the graph's time order or not): the first use after the
+ * departure is announced, whatever the uses before it showed. */
+static void test_uses_in_one_batch(void **state) {
+    (void)state;
+    world w = {0};
+    world_open(&w);
+    feed(&w, &(srec){"ck", T(0), {CREATED(LG_NODE_ACCESS_KEY, "AKIAU", LG_NODE_HUMAN, BOB_S)}, 1});
+    feed(&w, &(srec){"leave", T(10), {HUMAN_STATUS(BOB_S, LG_STATUS_DEPARTED)}, 1});
+    size_t before = w.out.n;
+    apply_only(&w, KEY_USED("u1", T(5)));
+    apply_only(&w, KEY_USED("u2", T(6)));
+    apply_only(&w, KEY_USED("u3", T(20)));
+    apply_only(&w, KEY_USED("u4", T(7)));
+    char err[256];
+    assert_int_equal(lg_detect_run(w.d, w.now, w.flush, cap_emit, &w.out, err, sizeof err), 0);
+    assert_int_equal(lg_graph_commit(w.g, NULL, NULL, 0, err, sizeof err), 0);
+    int u = find(&w.out, LG_DERIVED_USED_AFTER_DEPARTURE, "AKIAU");
+    assert_true(u >= (int)before);
+    assert_int_equal(w.out.times[u], T(20));
+    assert_string_equal(w.out.owners[u], BOB);
     world_close(&w, true);
 }
 
@@ -546,6 +590,7 @@ int main(void) {
         cmocka_unit_test(test_orphan_any_order),
         cmocka_unit_test(test_late_creation_and_reactivation),
         cmocka_unit_test(test_explicit_owner_and_privileged),
+        cmocka_unit_test(test_uses_in_one_batch),
         cmocka_unit_test(test_session_and_agent),
         cmocka_unit_test(test_superseded),
         cmocka_unit_test(test_ownerless_hold),
