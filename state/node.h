@@ -94,7 +94,9 @@ int lg_series_add(lg_series *s, int64_t t, int32_t val, const char *str, const c
 /** The last item with time <= t, or NULL. */
 const lg_sitem *lg_series_at(const lg_series *s, int64_t t);
 
-/** Replaces *dst by a copy of src (NULL allowed). Returns -1 on ENOMEM. */
+/** Replaces *dst by a copy of src (NULL allowed); a src that fits is copied
+ *  into *dst's allocation (pointers to the old string see the new one).
+ *  Returns -1 on ENOMEM. */
 int lg_strset(char **dst, const char *src);
 
 /** Adds s to a string list if not present. 1 added, 0 present, -1 ENOMEM. */
