@@ -26,6 +26,10 @@ typedef struct part {
     int32_t partition;
     lg_engine *engine;
     size_t pending; /* records applied since the last commit */
+    /* highest offset of a changelog record of this partition delivered to
+     * the broker (-1: none yet), set by the delivery reports, which run in
+     * this stage's thread while it flushes the producer */
+    int64_t cl_delivered;
 } part;
 
 struct lg_graphstage {
@@ -256,6 +260,7 @@ static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_si
         return -1;
     }
     pt->partition = p;
+    pt->cl_delivered = -1;
     lg_engine_opts eo = *s->o->engine;
     eo.state_dir = dir;
     eo.out = s->out;
@@ -279,6 +284,7 @@ static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_si
 typedef struct cl_ctx {
     lg_graphstage *s;
     int32_t partition;
+    int64_t *delivered; /* the partition's cl_delivered */
     char *key;
     size_t cap;
     int failed;
@@ -300,6 +306,7 @@ static int produce_change(void *opaque, int cf, const char *k, size_t kn, const 
     for (;;) {
         err = rd_kafka_producev(x->s->prod, RD_KAFKA_V_TOPIC(x->s->c->topics_changelog),
                                 RD_KAFKA_V_PARTITION(x->partition), RD_KAFKA_V_KEY(x->key, kn + 1),
+                                RD_KAFKA_V_OPAQUE(x->delivered),         /* the offset, reported */
                                 RD_KAFKA_V_VALUE((void *)v, v ? vn : 0), /* NULL: tombstone */
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -336,6 +343,7 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
         if (!pt || !pt->pending)
             continue;
         x.partition = pt->partition;
+        x.delivered = &pt->cl_delivered;
         if (lg_engine_prepare(pt->engine, errstr, errstr_size) != 0 ||
             lg_engine_changes(pt->engine, produce_change, &x) != 0 || x.failed) {
             if (x.failed)
@@ -364,12 +372,11 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
         return 1;
     }
     /* Committed in Kafka: now make it durable locally, with the changelog
-     * position reached (our records are all below the high watermark). */
+     * position reached (from the delivery reports: no round trip). */
     for (int p = 0; p < MAX_PARTS; p++) {
         part *pt = s->parts[p];
         if (!pt || !pt->pending)
             continue;
-        int64_t lo = 0, hi = -1;
         lg_pair pos[2];
         char k1[64], v1[32], k2[64], v2[32];
         size_t npos = 0;
@@ -380,11 +387,12 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
             snprintf(v1, sizeof v1, "%" PRId64, tp->offset);
             pos[npos++] = (lg_pair){k1, v1};
         }
-        if (rd_kafka_query_watermark_offsets(s->prod, s->c->topics_changelog, pt->partition, &lo,
-                                             &hi, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-            hi >= 0) {
+        if (pt->cl_delivered >= 0) {
+            /* every changelog record up to the last one delivered is in
+             * Kafka and applied here; what follows it (the transaction's
+             * marker) is read again, harmlessly, by a restore */
             snprintf(k2, sizeof k2, "changelog/%" PRId32, pt->partition);
-            snprintf(v2, sizeof v2, "%" PRId64, hi);
+            snprintf(v2, sizeof v2, "%" PRId64, pt->cl_delivered + 1);
             pos[npos++] = (lg_pair){k2, v2};
         }
         if (lg_engine_commit(pt->engine, pos, npos, errstr, errstr_size) != 0) {

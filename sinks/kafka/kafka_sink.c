@@ -49,6 +49,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     kafka_sink *k = opaque;
     if (!m->err) {
         k->stats.sent++;
+        if (m->_private) { /* produced by a caller with an offset slot */
+            int64_t *slot = m->_private;
+            if (m->offset > *slot)
+                *slot = m->offset;
+        }
         return;
     }
     k->stats.failed++;

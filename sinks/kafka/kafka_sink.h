@@ -91,7 +91,11 @@ int lg_sink_kafka_get_stats(lg_sink *s, lg_sink_kafka_stats *out);
 int64_t lg_sink_kafka_schema_id(lg_sink *s, lg_derived_type t);
 
 /** The producer handle (borrowed; e.g. for rd_kafka_handle_mock_cluster in
- *  tests), or NULL when s is not a Kafka sink. */
+ *  tests), or NULL when s is not a Kafka sink. A message a caller produces
+ *  on it with RD_KAFKA_V_OPAQUE(slot), slot an int64_t *, has the offset of
+ *  its successful delivery recorded in *slot when larger (in the thread
+ *  that polls or flushes the producer); the sink's own messages carry no
+ *  opaque. */
 rd_kafka_t *lg_sink_kafka_handle(lg_sink *s);
 
 #endif
