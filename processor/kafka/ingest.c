@@ -398,29 +398,17 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
     bool dry = false; /* a poll came back empty */
     for (;;) {
         int wait = lg_stage_poll_ms(s->c, lg_mono_ms(), until, s->batch_started_ms, s->last_msg_ms);
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, wait);
-        if (s->fatal) {
-            snprintf(errstr, errstr_size, "%s", s->err);
-            if (m)
-                rd_kafka_message_destroy(m);
-            return s->fatal < 0 ? -1 : 1;
-        }
-        if (!m) {
+        rd_kafka_message_t *m;
+        lg_poll_result pr =
+            lg_stage_poll(s->consumer, wait, &s->fatal, s->err, COMP, &m, errstr, errstr_size);
+        if (pr == LG_POLL_DRY) {
             dry = true;
             break;
         }
-        if (m->err) {
-            if (lg_kafka_err_is_auth(m->err)) {
-                snprintf(errstr, errstr_size, "consumer: %s (not authorized)",
-                         rd_kafka_message_errstr(m));
-                rd_kafka_message_destroy(m);
-                return -1;
-            }
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                lg_log(LG_LOG_WARN, COMP, "consumer: %s", rd_kafka_message_errstr(m));
-            rd_kafka_message_destroy(m);
+        if (pr == LG_POLL_AGAIN)
             continue;
-        }
+        if (pr != LG_POLL_MSG)
+            return pr == LG_POLL_FATAL ? -1 : 1;
         if (begin_if_needed(s) != 0) {
             rd_kafka_message_destroy(m);
             snprintf(errstr, errstr_size, "%s", s->err);

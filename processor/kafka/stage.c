@@ -2,6 +2,7 @@
 #include "processor/kafka/stage.h"
 
 #include "processor/kafka/client.h"
+#include "processor/kafka/txn.h"
 #include "sinks/kafka/kafka_sink.h"
 #include "sinks/outputs/outputs.h"
 
@@ -133,6 +134,34 @@ bool lg_stage_batch_due(const lg_config *c, int64_t now, int64_t msgs, int64_t s
         return false;
     return msgs >= c->batch_max_messages || now - started_ms >= c->batch_max_ms ||
            (dry && now - last_ms >= c->batch_linger_ms);
+}
+
+lg_poll_result lg_stage_poll(rd_kafka_t *consumer, int wait_ms, const int *fatal,
+                             const char *fatal_err, const char *comp, rd_kafka_message_t **out,
+                             char *errstr, size_t errstr_size) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer, wait_ms);
+    *out = NULL;
+    if (*fatal) {
+        snprintf(errstr, errstr_size, "%s", fatal_err);
+        if (m)
+            rd_kafka_message_destroy(m);
+        return *fatal < 0 ? LG_POLL_FATAL : LG_POLL_RESTART;
+    }
+    if (!m)
+        return LG_POLL_DRY;
+    if (!m->err) {
+        *out = m;
+        return LG_POLL_MSG;
+    }
+    lg_poll_result r = LG_POLL_AGAIN;
+    if (lg_kafka_err_is_auth(m->err)) {
+        snprintf(errstr, errstr_size, "consumer: %s (not authorized)", rd_kafka_message_errstr(m));
+        r = LG_POLL_FATAL;
+    } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        lg_log(LG_LOG_WARN, comp, "consumer: %s", rd_kafka_message_errstr(m));
+    }
+    rd_kafka_message_destroy(m);
+    return r;
 }
 
 void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_message_t *m) {

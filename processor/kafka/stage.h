@@ -55,6 +55,23 @@ int lg_stage_poll_ms(const lg_config *c, int64_t now, int64_t until, int64_t sta
 bool lg_stage_batch_due(const lg_config *c, int64_t now, int64_t msgs, int64_t started_ms,
                         int64_t last_ms, bool dry);
 
+typedef enum lg_poll_result {
+    LG_POLL_MSG,     /* *out is a message to process (the caller destroys it) */
+    LG_POLL_DRY,     /* nothing came within the wait */
+    LG_POLL_AGAIN,   /* a consumer event (end of partition, a transient error:
+                        logged) was dropped: poll again */
+    LG_POLL_RESTART, /* the stage must be recreated (errstr) */
+    LG_POLL_FATAL,   /* stop (errstr): not authorized, or *fatal < 0 */
+} lg_poll_result;
+
+/** A stage's poll: waits up to wait_ms for a message of consumer. *fatal
+ *  and fatal_err are the stage's flag and message, which its rebalance
+ *  callback (run inside the poll) sets when it fails: > 0 restart, < 0
+ *  fatal. comp names the stage in logs. */
+lg_poll_result lg_stage_poll(rd_kafka_t *consumer, int wait_ms, const int *fatal,
+                             const char *fatal_err, const char *comp, rd_kafka_message_t **out,
+                             char *errstr, size_t errstr_size);
+
 /** Records that message m was consumed: the batch's next offset for its
  *  partition becomes m->offset + 1. */
 void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_message_t *m);
