@@ -41,7 +41,7 @@ check "bad --max-messages exits 2" "[ $? -eq 2 ]"
 LINEAGED_API_LISTEN=127.0.0.1:0 "$BIN" run --state "$TMP/st" >/dev/null 2>"$TMP/err3" &
 pid=$!
 for _ in $(seq 1 300); do # poll up to 30 s for the consumer to start
-    grep -q 'consuming as group' "$TMP/err3" && break
+    grep -qE 'exactly-once processing|consuming as group' "$TMP/err3" && break
     kill -0 $pid 2>/dev/null || break
     sleep 0.1
 done
