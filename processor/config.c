@@ -232,8 +232,14 @@ static const lg_conf_prop props[] = {
      "The API catches up with the daemon's latest commits at most this often. Accepts ms, s, "
      "m, h.",
      OFF(api_refresh_ms)},
-    {"cache.mb", LG_CT_INT, "64", 1, 1048576, NULL, "RocksDB block cache size in MiB.",
-     OFF(cache_mb)},
+    {"cache.mb", LG_CT_INT, "32", 1, 1048576, NULL,
+     "RocksDB block cache size in MiB (per graph partition).", OFF(cache_mb)},
+    {"cache.nodes", LG_CT_INT, "50000", 1000, 100000000, NULL,
+     "Identities kept decoded in memory between batches (per graph partition), about "
+     "0.8 KB each; the cache is emptied at a commit that finds it larger. With cache.mb the "
+     "main term of memory use (measured at 1M identities: 200,000 nodes and 64 MiB peak at "
+     "385 MB, 50,000 and 32 MiB at 225 MB, 7% slower on usage).",
+     OFF(cache_nodes)},
     {"log.level", LG_CT_STRING, "info", 0, 0, "error|warn|info|debug",
      "Log threshold. Logs go to stderr, one line per message with level and component.",
      OFF(log_level)},
@@ -677,6 +683,7 @@ int lg_config_engine_opts(const lg_config *c, lg_engine_opts *out, lg_pairs *own
     out->aliases = aliases->v;
     out->naliases = aliases->n;
     out->cache_mb = (size_t)c->cache_mb;
+    out->cache_nodes = (size_t)c->cache_nodes;
     out->sink_flush_timeout_ms = (int)c->sink_flush_timeout_ms;
     out->ownerless_hold_ms = c->ownerless_hold_ms;
     return 0;

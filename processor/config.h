@@ -67,6 +67,7 @@ typedef struct lg_config {
     char *log_level;
     bool log_timestamps;
     int64_t cache_mb;
+    int64_t cache_nodes;
     /* sinks: Schema Registry (Kafka values in the Confluent wire format) */
     char *registry_url; /* "" = no registry: bare Avro + fingerprint header */
     char *registry_subject_strategy;

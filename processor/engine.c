@@ -60,7 +60,8 @@ lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errst
         e->opts.deadletter = opts->out;
     if (!e->opts.sink_flush_timeout_ms)
         e->opts.sink_flush_timeout_ms = 30000;
-    lg_graph_opts go = {.cache_mb = opts->cache_mb, .changelog = opts->changelog};
+    lg_graph_opts go = {
+        .cache_mb = opts->cache_mb, .max_cached = opts->cache_nodes, .changelog = opts->changelog};
     if (!(e->graph = lg_graph_open(opts->state_dir, &go, errstr, errstr_size)))
         goto fail;
     if (!(e->detect = lg_detect_new(e->graph)) || !(e->src = lg_source_ctx_new())) {

@@ -42,6 +42,7 @@ typedef struct lg_engine_opts {
     const lg_pair *aliases; /* configured GitHub login -> e-mail aliases */
     size_t naliases;
     size_t cache_mb;           /* RocksDB block cache, MiB (0 = default 64) */
+    size_t cache_nodes;        /* decoded nodes kept across batches (0 = default) */
     int sink_flush_timeout_ms; /* 0 = default 30000 */
     bool changelog;            /* capture state changes for lg_engine_changes() */
     int64_t ownerless_hold_ms; /* privileged_key.ownerless hold (detect.h); 0 = none */

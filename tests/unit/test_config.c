@@ -34,7 +34,8 @@ static void test_defaults(void **state) {
     assert_int_equal(c->transaction_timeout_ms, 10000);
     assert_int_equal(c->sink_flush_timeout_ms, 30000);
     assert_int_equal(c->input_max_bytes, 16 * 1024 * 1024);
-    assert_int_equal(c->cache_mb, 64);
+    assert_int_equal(c->cache_mb, 32);
+    assert_int_equal(c->cache_nodes, 50000);
     assert_true(c->log_timestamps);
     assert_int_equal(c->sources_enabled.n, 4);
     assert_string_equal(c->sources_enabled.v[3], "bedrock");
@@ -238,7 +239,8 @@ static void test_pairs(void **state) {
     assert_int_equal(eo.naliases, 1);
     assert_string_equal(eo.aliases[0].id, "octocat");
     assert_int_equal(eo.nowners, 0);
-    assert_int_equal(eo.cache_mb, 64);
+    assert_int_equal(eo.cache_mb, 32);
+    assert_int_equal(eo.cache_nodes, 50000);
     assert_int_equal(eo.sink_flush_timeout_ms, 30000);
     lg_pairs_free(&owners);
     lg_pairs_free(&aliases);
