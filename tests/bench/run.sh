@@ -23,7 +23,8 @@
 # Figures are medians of --repeats runs (3; 1 with --quick).
 #
 # usage: tests/bench/run.sh [--quick | --tiny] [--out DIR] [--repeats N]
-#                           [--bin-dir DIR] [--cache DIR] [--profile] [--no-kafka]
+#                           [--bin-dir DIR] [--cache DIR] [--profile]
+#                           [--no-kafka | --only-kafka]
 #   --quick        a small version (~200k events, 100k NHIs): under 2 minutes
 #   --tiny         the CI smoke scale (a few thousand events): seconds
 #   --out DIR      results directory (default build-bench/bench-results)
@@ -37,6 +38,7 @@
 #                  else valgrind --tool=callgrind on a small corpus) into
 #                  OUT/profile.txt, and a `lineaged run` of the Kafka path
 #   --no-kafka     skip the Kafka rows (no broker)
+#   --only-kafka   only the Kafka rows (experiments with the Kafka path)
 # Environment: BENCH_BUILD_DIR (default build-bench), JOBS (default 2),
 # BENCH_RUN_CONF (lines appended to every `lineaged run` configuration, for
 # experiments with settings; the results record it).
@@ -55,6 +57,7 @@ bin_dir=""
 cache_dir=""
 profile=0
 kafka=1
+local_rows=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --quick) scale=quick ;;
@@ -65,6 +68,7 @@ while [[ $# -gt 0 ]]; do
     --cache) cache_dir=${2:?--cache DIR} && shift ;;
     --profile) profile=1 ;;
     --no-kafka) kafka=0 ;;
+    --only-kafka) local_rows=0 ;;
     -h | --help)
         sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
         exit 0
@@ -1016,8 +1020,10 @@ create_corpus=$(corpus create --mode create --people "$people" --big-owner "$big
 use_corpus=$(corpus use --mode use --people "$people" --big-owner "$big" \
     --events "$use_events" --stream-seed 11) || exit 1
 
-bench_replay "$replay_corpus"
-bench_state "$create_corpus" "$use_corpus"
+if [[ $local_rows -eq 1 ]]; then
+    bench_replay "$replay_corpus"
+    bench_state "$create_corpus" "$use_corpus"
+fi
 bench_kafka "$replay_corpus" "$create_corpus"
 if [[ $profile -eq 1 ]]; then
     bench_profile "$replay_corpus"
