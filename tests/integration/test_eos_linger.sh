@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# A quiet stream is committed at once: with batch.max.ms at 60 s, the
+# scenario's derived events still become visible to a read_committed
+# consumer within seconds, because both stages commit a batch as soon as no
+# input is waiting (batch.linger.ms = 0, the default). Then batch.linger.ms
+# is set to 60 s as well: the same input produces nothing visible for as
+# long as the check waits, which shows the first result came from the
+# linger rule and not from some other commit.
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/eos_lib.sh
+. "$HERE/eos_lib.sh"
+
+eos_setup
+
+# Polls (every 200 ms, up to DEADLINE ms) until run NAME's derived topic
+# holds at least N read_committed events; prints the count reached.
+wait_derived() {
+    local name=$1 want=$2 deadline=$(($(now_ms) + $3)) n=0
+    while :; do
+        n=$("$KCAT" -C -b "$BOOT" -t "$name-derived" -X isolation.level=read_committed -e -q \
+            -f '%o\n' 2>>"$WORK/kcat.log" | wc -l)
+        if ((n >= want)) || (($(now_ms) >= deadline)); then
+            echo "$n"
+            return
+        fi
+        sleep 0.2
+    done
+}
+
+# Starts run NAME with the extra settings given; waits until its graph
+# stage holds its partition.
+start_with() {
+    local name=$1
+    shift
+    eos_topics "$name"
+    eos_config "$name" i1
+    printf '%s\n' "$@" >>"$WORK/$name-i1.conf"
+    bash "$BROKER" topic "$WORK/broker" "$name-derived" 1 >/dev/null
+    eos_start "$name" i1
+    local deadline=$(($(now_ms) + 60000))
+    until grep -q "assigned 1 facts partitions" "$WORK/$name-i1.log"; do
+        if (($(now_ms) >= deadline)) || ! kill -0 "$LGPID" 2>/dev/null; then
+            bad "$name: lineaged did not start"
+            eos_summary
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+
+stop_lineaged() {
+    kill -TERM "$LGPID"
+    local rc=0
+    wait "$LGPID" || rc=$?
+    if ((rc == 0)); then ok "$1: stops cleanly on SIGTERM"; else bad "$1: exit $rc on SIGTERM"; fi
+}
+
+# 1. batch.max.ms 60 s, linger 0: visible within seconds
+start_with quick "batch.max.ms = 60s" "batch.max.messages = 1000000"
+t0=$(now_ms)
+eos_produce quick 1 0
+n=$(wait_derived quick 50 30000)
+ms=$(($(now_ms) - t0))
+echo "# quick: $n derived events visible $ms ms after the input was produced"
+if ((n >= 50 && ms < 30000)); then
+    ok "quick: $n derived events visible after $ms ms, well before batch.max.ms (60 s)"
+else
+    bad "quick: only $n derived events after $ms ms"
+fi
+stop_lineaged quick
+
+# 2. linger 60 s too: nothing is committed while the batch stays open
+start_with slow "batch.max.ms = 60s" "batch.max.messages = 1000000" "batch.linger.ms = 60s"
+eos_produce slow 1 0
+n=$(wait_derived slow 1 8000)
+if ((n == 0)); then
+    ok "slow: with batch.linger.ms 60 s nothing is visible after 8 s"
+else
+    bad "slow: $n derived events visible although every batch should still be open"
+fi
+stop_lineaged slow
+
+eos_summary
