@@ -859,7 +859,7 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
         if (!(e = REF(f->subject, f->kind)))
             return -1;
         n = e->node;
-        if (n->deleted_ms == LG_TIME_NONE || t > n->deleted_ms) {
+        if (earlier(t, evt, n->deleted_ms, n->deleted_evt)) {
             n->deleted_ms = t;
             if (lg_strset(&n->deleted_evt, evt) < 0)
                 return -1;

@@ -58,7 +58,7 @@ typedef struct lg_node {
     char *alias_evt;
     /* agents: execution role */
     char *agent_role;
-    /* deletion: latest deleting event */
+    /* deletion: earliest deleting event by event time (ties: smaller evt) */
     int64_t deleted_ms;
     char *deleted_evt;
     int64_t removed_ms; /* GitHub org membership removed */
