@@ -63,9 +63,12 @@ struct lg_graph {
     size_t ndirty, capdirty;
     lg_node **touched;
     unsigned *touch_flags;
+    uint32_t *touch_seq; /* arrival number of the first structural change */
     size_t ntouched, captouched;
+    uint32_t seq; /* lg_graph_apply calls in this batch */
     lg_usage *uses;
     size_t nuses, capuses;
+    struct strchunk *usestr; /* the uses' strings (evidence, action) */
     lg_wbuf wbuf;
     bool capture;    /* opts.changelog */
     lg_wbuf changes; /* captured: [cf][klen][key][vlen][val]... */
@@ -114,6 +117,50 @@ static void batch_put(lg_graph *g, int cf, const char *k, size_t kn, const char 
         if (v)
             lg_wbuf_bytes(&g->changes, v, vn);
     }
+}
+
+/* ---- the batch's usage strings: chunks freed together at the batch's end ---- */
+
+struct strchunk {
+    struct strchunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *usestr_dup(lg_graph *g, const char *s) {
+    size_t n = strlen(s) + 1;
+    struct strchunk *c = g->usestr;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->next = g->usestr;
+        c->used = 0;
+        c->cap = cap;
+        g->usestr = c;
+    }
+    char *p = c->data + c->used;
+    memcpy(p, s, n);
+    c->used += n;
+    return p;
+}
+
+/* Empties the chunks, keeping the newest one. */
+static void usestr_reset(lg_graph *g, bool all) {
+    struct strchunk *c = g->usestr;
+    if (!c)
+        return;
+    struct strchunk *rest = all ? c : c->next;
+    while (rest) {
+        struct strchunk *next = rest->next;
+        free(rest);
+        rest = next;
+    }
+    if (all)
+        g->usestr = NULL;
+    else
+        c->next = NULL, c->used = 0;
 }
 
 /* ---- cache ---- */
@@ -236,26 +283,35 @@ void lg_graph_mark_dirty(lg_graph *g, lg_node *n) {
 static int touch(lg_graph *g, centry *e, unsigned flags) {
     if (mark_dirty(g, e) < 0)
         return -1;
-    if ((e->touch & flags) == flags)
+    if ((e->touch & flags) == flags) {
+        if (flags == LG_TOUCH_LINEAGE) /* the latest lineage change counts */
+            g->touch_seq[e->tidx] = g->seq;
         return 0;
+    }
     if (!e->touch) {
         if (g->ntouched == g->captouched) {
             size_t cap = g->captouched ? g->captouched * 2 : 256;
             lg_node **t = realloc(g->touched, cap * sizeof *t);
             unsigned *f = realloc(g->touch_flags, cap * sizeof *f);
+            uint32_t *q = realloc(g->touch_seq, cap * sizeof *q);
             if (t)
                 g->touched = t;
             if (f)
                 g->touch_flags = f;
-            if (!t || !f)
+            if (q)
+                g->touch_seq = q;
+            if (!t || !f || !q)
                 return -1;
             g->captouched = cap;
         }
         e->tidx = (uint32_t)g->ntouched;
         g->touched[g->ntouched] = e->node;
         g->touch_flags[g->ntouched] = 0;
+        g->touch_seq[g->ntouched] = 0;
         g->ntouched++;
     }
+    if (flags == LG_TOUCH_LINEAGE)
+        g->touch_seq[e->tidx] = g->seq;
     e->touch |= flags;
     g->touch_flags[e->tidx] |= flags;
     return 0;
@@ -273,11 +329,11 @@ static centry *node_ref(lg_graph *g, const char *id, size_t n, lg_node_kind kind
             lg_node_free(node);
             return NULL;
         }
-        if (mark_dirty(g, e) < 0 || touch(g, e, LG_TOUCH_STRUCT) < 0)
+        if (mark_dirty(g, e) < 0 || touch(g, e, LG_TOUCH_LINEAGE) < 0)
             return NULL;
     } else if (e->node->kind == LG_NODE_UNKNOWN && kind != LG_NODE_UNKNOWN) {
         e->node->kind = kind;
-        if (touch(g, e, LG_TOUCH_STRUCT) < 0)
+        if (touch(g, e, LG_TOUCH_LINEAGE) < 0)
             return NULL;
     }
     return e;
@@ -556,11 +612,10 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
 }
 
 static void batch_reset(lg_graph *g) {
-    for (size_t i = 0; i < g->nuses; i++)
-        if (!(i + 1 < g->nuses && g->uses[i + 1].evt == g->uses[i].evt))
-            free(g->uses[i].evt); /* shared copies are freed once, at their last use */
+    usestr_reset(g, false);
     g->nuses = 0;
     g->ntouched = 0;
+    g->seq = 0;
     for (size_t i = 0; i < g->ndirty; i++) {
         g->dirty[i]->dirty = false;
         g->dirty[i]->touch = 0;
@@ -601,7 +656,9 @@ void lg_graph_close(lg_graph *g) {
     free(g->dirty);
     free(g->touched);
     free(g->touch_flags);
+    free(g->touch_seq);
     free(g->uses);
+    usestr_reset(g, true);
     lg_wbuf_free(&g->wbuf);
     lg_wbuf_free(&g->changes);
     if (g->wb)
@@ -713,15 +770,10 @@ static bool earlier(int64_t t, const char *evt, int64_t cur_t, const char *cur_e
     return cur_evt && evt && strcmp(evt, cur_evt) < 0;
 }
 
+/* A use is recorded for the batch; the node's usage fields take it at
+ * prepare (fold_uses), so that the detectors see the committed ones. */
 static int add_use(lg_graph *g, centry *e, int64_t t, const char *evt, const char *action) {
     lg_node *n = e->node;
-    if (n->first_used_ms == LG_TIME_NONE || t < n->first_used_ms)
-        n->first_used_ms = t;
-    if (n->last_used_ms == LG_TIME_NONE || t > n->last_used_ms) {
-        n->last_used_ms = t;
-        if (lg_strset(&n->last_used_evt, evt) < 0 || lg_strset(&n->last_action, action) < 0)
-            return -1;
-    }
     if (touch(g, e, LG_TOUCH_USAGE) < 0)
         return -1;
     if (g->nuses == g->capuses) {
@@ -734,12 +786,45 @@ static int add_use(lg_graph *g, centry *e, int64_t t, const char *evt, const cha
     }
     /* the evidence of consecutive uses is often the same event (an agent
      * acting through a session): share the copy */
-    char *ev = NULL;
-    if (evt && g->nuses && g->uses[g->nuses - 1].evt && strcmp(g->uses[g->nuses - 1].evt, evt) == 0)
-        ev = g->uses[g->nuses - 1].evt;
-    else if (evt && !(ev = strdup(evt)))
+    const lg_usage *prev = g->nuses ? &g->uses[g->nuses - 1] : NULL;
+    char *ev = NULL, *act = NULL;
+    if (evt && prev && prev->evt && strcmp(prev->evt, evt) == 0)
+        ev = prev->evt;
+    else if (evt && !(ev = usestr_dup(g, evt)))
         return -1;
-    g->uses[g->nuses++] = (lg_usage){n, t, ev};
+    if (action && prev && prev->action && strcmp(prev->action, action) == 0)
+        act = prev->action;
+    else if (action && !(act = usestr_dup(g, action)))
+        return -1;
+    g->uses[g->nuses++] = (lg_usage){n, t, ev, act, g->seq};
+    return 0;
+}
+
+/* The node's last use including the batch's uses so far. */
+static void last_use(const lg_graph *g, const lg_node *n, int64_t *t, const char **evt,
+                     const char **action) {
+    *t = n->last_used_ms, *evt = n->last_used_evt, *action = n->last_action;
+    for (size_t i = 0; i < g->nuses; i++) {
+        const lg_usage *u = &g->uses[i];
+        if (u->node == n && (*t == LG_TIME_NONE || u->t > *t))
+            *t = u->t, *evt = u->evt, *action = u->action;
+    }
+}
+
+/* Folds the batch's uses into their nodes' usage fields, in arrival order. */
+static int fold_uses(lg_graph *g) {
+    for (size_t i = 0; i < g->nuses; i++) {
+        const lg_usage *u = &g->uses[i];
+        lg_node *n = u->node;
+        if (n->first_used_ms == LG_TIME_NONE || u->t < n->first_used_ms)
+            n->first_used_ms = u->t;
+        if (n->last_used_ms == LG_TIME_NONE || u->t > n->last_used_ms) {
+            n->last_used_ms = u->t;
+            if (lg_strset(&n->last_used_evt, u->evt) < 0 ||
+                lg_strset(&n->last_action, u->action) < 0)
+                return -1;
+        }
+    }
     return 0;
 }
 
@@ -780,7 +865,7 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
         if (!(e = REF(f->subject, LG_NODE_HUMAN)))
             return -1;
         rc = lg_series_add(&e->node->status, t, f->status, NULL, evt);
-        return rc < 0 ? -1 : rc ? touch(g, e, LG_TOUCH_STRUCT) : 0;
+        return rc < 0 ? -1 : rc ? touch(g, e, LG_TOUCH_LINEAGE) : 0;
     case LG_FACT_ALIAS:
         if (!has(f->object) || !REF(f->object, LG_NODE_HUMAN))
             return has(f->object) ? -1 : 0;
@@ -791,7 +876,7 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
             n->alias_of[f->object.n]) {
             free(n->alias_of);
             if (!(n->alias_of = strndup(f->object.p, f->object.n)) ||
-                lg_strset(&n->alias_evt, evt) < 0 || touch(g, e, LG_TOUCH_STRUCT) < 0)
+                lg_strset(&n->alias_evt, evt) < 0 || touch(g, e, LG_TOUCH_LINEAGE) < 0)
                 return -1;
         }
         return put_link(g, f->object.p, f->object.n, LG_LINK_ALIAS, f->subject.p, f->subject.n);
@@ -837,7 +922,7 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
             lg_series_add(&n->owner, t, 0, tmp_cstr(&tmp, f->object), evt) < 0)
             rc = -1;
         tmp_free(&tmp);
-        if (rc < 0 || touch(g, e, LG_TOUCH_STRUCT) < 0)
+        if (rc < 0 || touch(g, e, LG_TOUCH_LINEAGE) < 0)
             return -1;
         if (put_link(g, f->actor.p, f->actor.n,
                      f->type == LG_FACT_SESSION ? LG_LINK_SESSION : LG_LINK_CREATED, f->subject.p,
@@ -876,7 +961,7 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
         rc = lg_series_add(&e->node->owner, t, 0, has(f->object) ? tmp_cstr(&tmp, f->object) : "",
                            evt);
         tmp_free(&tmp);
-        if (rc < 0 || (rc && touch(g, e, LG_TOUCH_STRUCT) < 0))
+        if (rc < 0 || (rc && touch(g, e, LG_TOUCH_LINEAGE) < 0))
             return -1;
         if (has(f->object) &&
             (!REF(f->object, LG_NODE_HUMAN) ||
@@ -917,7 +1002,7 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
         }
         if (set_if_unset(&n->tenant, rec->tenant) < 0)
             return -1;
-        if (changed && touch(g, e, LG_TOUCH_STRUCT) < 0)
+        if (changed && touch(g, e, LG_TOUCH_LINEAGE) < 0)
             return -1;
         const char *action = tmp_cstr(&tmp, f->detail);
         if (n->kind == LG_NODE_IAM_ROLE) {
@@ -958,14 +1043,12 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
         if (rc >= 0 && mark_dirty(g, re) < 0)
             rc = -1;
         /* the role may have acted before we learnt it serves this agent */
-        if (rc >= 0 && re->node->last_used_ms != LG_TIME_NONE) {
-            int64_t lu = re->node->last_used_ms;
-            char *lev = re->node->last_used_evt ? strdup(re->node->last_used_evt) : NULL;
-            char *lact = re->node->last_action ? strdup(re->node->last_action) : NULL;
+        int64_t lu;
+        const char *lev, *lact;
+        last_use(g, re->node, &lu, &lev, &lact);
+        if (rc >= 0 && lu != LG_TIME_NONE) {
             centry *ae = entry_get(g, aid, f->subject.n);
             rc = ae ? add_use(g, ae, lu, lev, lact) : -1;
-            free(lev);
-            free(lact);
         }
         tmp_free(&tmp);
         if (rc < 0)
@@ -986,6 +1069,7 @@ int lg_graph_apply(lg_graph *g, const lg_record *rec, const lg_fact *f, char *er
                    size_t errstr_size) {
     if (!has(f->subject))
         return 0;
+    g->seq++;
     /* evidence "source:event-id" (no printf: this runs once per fact) */
     char evt[512];
     const char *sn = lg_source_name(rec->source);
@@ -1015,9 +1099,11 @@ int lg_graph_apply_config(lg_graph *g, const char *id, lg_node_kind kind, const 
     return lg_graph_apply(g, &rec, &f, errstr, errstr_size);
 }
 
-size_t lg_graph_touched(lg_graph *g, lg_node ***nodes, const unsigned **flags) {
+size_t lg_graph_touched(lg_graph *g, lg_node ***nodes, const unsigned **flags,
+                        const uint32_t **seqs) {
     *nodes = g->touched;
     *flags = g->touch_flags;
+    *seqs = g->touch_seq;
     return g->ntouched;
 }
 
@@ -1220,7 +1306,7 @@ static int put_sorted(lg_graph *g) {
 int lg_graph_prepare(lg_graph *g, char *errstr, size_t errstr_size) {
     if (g->prepared)
         return 0;
-    if (put_sorted(g) < 0) {
+    if (fold_uses(g) < 0 || put_sorted(g) < 0) {
         set_err(errstr, errstr_size, "prepare batch", NULL);
         return -1;
     }

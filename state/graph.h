@@ -96,17 +96,27 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
 /* ---- what changed in the current batch (for the detectors) ---- */
 #define LG_TOUCH_STRUCT 1u /* lineage or status changed: re-check descendants */
 #define LG_TOUCH_USAGE 2u  /* only used */
+/* a change that can alter attributions (lineage links, kinds, owners,
+ * statuses, a node coming into being), not only activity or privilege */
+#define LG_TOUCH_LINEAGE (4u | LG_TOUCH_STRUCT)
 
 typedef struct lg_usage {
     lg_node *node; /* borrowed */
     int64_t t;
-    char *evt; /* owned by the graph, freed at commit/abort */
+    char *evt;    /* owned by the graph, freed at commit/abort */
+    char *action; /* the use's own action (NULL: none), likewise */
+    uint32_t seq; /* arrival: number of the lg_graph_apply call in the batch (from 1) */
 } lg_usage;
 
-/** Nodes touched in this batch, in first-touch order, with LG_TOUCH_* flags. */
-size_t lg_graph_touched(lg_graph *g, lg_node ***nodes, const unsigned **flags);
+/** Nodes touched in this batch, in first-touch order, with LG_TOUCH_* flags
+ *  and, in *seqs, the arrival number (as lg_usage.seq) of the latest fact
+ *  that changed the node's lineage (LG_TOUCH_LINEAGE; 0 when none did). */
+size_t lg_graph_touched(lg_graph *g, lg_node ***nodes, const unsigned **flags,
+                        const uint32_t **seqs);
 
-/** Usages applied in this batch (including agents acting through roles). */
+/** Usages applied in this batch (including agents acting through roles), in
+ *  arrival order. A node's first_used/last_used fields do not include them
+ *  before lg_graph_prepare: until then they describe the committed state. */
 size_t lg_graph_usages(lg_graph *g, const lg_usage **uses);
 
 /* ---- attribution ---- */

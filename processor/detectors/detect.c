@@ -27,6 +27,22 @@ typedef struct quiet_span {
     int64_t from, until;
 } quiet_span;
 
+/* A subject re-evaluated because of a structural change (its own or one up
+ * its lineage). seq is the arrival number of the latest change in the batch
+ * that can alter its attribution (0: none did). Its uses that arrived before
+ * that change are judged as one, the latest by event time together with the
+ * committed last use, at the moment of the change; later ones one by one in
+ * arrival order. This is what committing record by record does (a use is
+ * judged when it arrives, and a lineage change judges the last use known),
+ * so the batch size changes nothing. */
+typedef struct struct_subject {
+    const lg_node *node;
+    uint32_t seq;
+    bool judged;
+    int64_t t; /* the latest use so far, LG_TIME_NONE when none */
+    const char *evt, *action;
+} struct_subject;
+
 struct lg_detect {
     lg_graph *g;
     /* quiet spans of this run, open addressing on the node pointer (the
@@ -39,6 +55,10 @@ struct lg_detect {
     lg_bset seen;       /* subjects evaluated this run */
     const char **queue; /* BFS queue of descendants (borrowed from seen) */
     size_t nqueue, capqueue;
+    struct_subject *subj; /* subjects of structural changes, in evaluation order */
+    size_t nsubj, capsubj;
+    uint32_t *subj_idx; /* open addressing on the node pointer: index + 1 in subj */
+    size_t capsubj_idx;
     int failed;
     int64_t hold_ms, now_ms, next_due;
     bool flush;
@@ -95,6 +115,8 @@ void lg_detect_destroy(lg_detect *d) {
     free(d->out);
     free(d->quiet);
     free(d->queue);
+    free(d->subj);
+    free(d->subj_idx);
     lg_bset_free(&d->seen);
     free(d);
 }
@@ -545,7 +567,8 @@ static bool is_quiet(const lg_detect *d, const lg_node *s, int64_t t) {
 }
 
 /* A use at time t by subject s: used after departure / agent acting. */
-static void eval_use(lg_detect *d, const lg_node *s, int64_t t, const char *evt) {
+static void eval_use(lg_detect *d, const lg_node *s, int64_t t, const char *evt,
+                     const char *action) {
     if (t == LG_TIME_NONE)
         return;
     bool agent = s->kind == LG_NODE_AGENT;
@@ -576,10 +599,71 @@ static void eval_use(lg_detect *d, const lg_node *s, int64_t t, const char *evt)
                    s->name ? " " : "", s->name ? s->name : "", a.owner_id, when);
     else
         set_reason(p, "%s %s was used (%s) after its owner %s departed at %s",
-                   lg_node_kind_name(s->kind), s->id, s->last_action ? s->last_action : "call",
-                   a.owner_id, when);
+                   lg_node_kind_name(s->kind), s->id, action ? action : "call", a.owner_id, when);
     add_evidence(p, evt);
     add_evidence(p, a.status_evt);
+}
+
+/* ---- subjects of structural changes ---- */
+
+/* Makes room for one more element in *arr (n used of *cap). */
+static int grow(void *arr, size_t *cap, size_t n, size_t size, size_t first) {
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : first;
+    void *np = realloc(*(void **)arr, ncap * size);
+    if (!np)
+        return -1;
+    *(void **)arr = np;
+    *cap = ncap;
+    return 0;
+}
+
+static size_t subj_slot(const lg_detect *d, const lg_node *s) {
+    uintptr_t h = (uintptr_t)s;
+    h ^= h >> 17;
+    h *= 0x9e3779b97f4a7c15ULL;
+    size_t j = (size_t)(h >> 20) & (d->capsubj_idx - 1);
+    while (d->subj_idx[j] && d->subj[d->subj_idx[j] - 1].node != s)
+        j = (j + 1) & (d->capsubj_idx - 1);
+    return j;
+}
+
+static struct_subject *subj_find(const lg_detect *d, const lg_node *s) {
+    if (!d->nsubj)
+        return NULL;
+    uint32_t i = d->subj_idx[subj_slot(d, s)];
+    return i ? &d->subj[i - 1] : NULL;
+}
+
+/* Registers s (not yet registered) as changed at arrival number seq. */
+static int subj_add(lg_detect *d, const lg_node *s, uint32_t seq) {
+    if ((d->nsubj + 1) * 2 > d->capsubj_idx) {
+        size_t cap = d->capsubj_idx ? d->capsubj_idx * 2 : 1024;
+        uint32_t *ni = calloc(cap, sizeof *ni);
+        if (!ni)
+            return -1;
+        free(d->subj_idx);
+        d->subj_idx = ni;
+        d->capsubj_idx = cap;
+        for (size_t i = 0; i < d->nsubj; i++)
+            d->subj_idx[subj_slot(d, d->subj[i].node)] = (uint32_t)i + 1;
+    }
+    if (grow(&d->subj, &d->capsubj, d->nsubj, sizeof *d->subj, 256) < 0)
+        return -1;
+    d->subj[d->nsubj] =
+        (struct_subject){s, seq, false, s->last_used_ms, s->last_used_evt, s->last_action};
+    d->subj_idx[subj_slot(d, s)] = (uint32_t)++d->nsubj;
+    return 0;
+}
+
+/* Judges the uses gathered for a changed subject (once). */
+static void subj_judge(lg_detect *d, struct_subject *x) {
+    if (x->judged)
+        return;
+    x->judged = true;
+    if (x->t != LG_TIME_NONE)
+        eval_use(d, x->node, x->t, x->evt, x->action);
 }
 
 /* ---- the batch ---- */
@@ -620,8 +704,90 @@ int64_t lg_detect_next_due(const lg_detect *d) {
     return d->next_due;
 }
 
-static int enqueue_pending(void *opaque, const char *subject, char link) {
-    return enqueue(opaque, subject, link);
+/* A root of the re-evaluation: a node changed at arrival number seq (0 for
+ * the held-back candidates, re-checked at every run). */
+typedef struct root {
+    const char *id;
+    uint32_t seq;
+    size_t order;
+    bool owned;
+} root;
+
+typedef struct roots {
+    root *r;
+    size_t n, cap;
+} roots;
+
+static int roots_add(roots *rs, const char *id, uint32_t seq, bool copy) {
+    if (grow(&rs->r, &rs->cap, rs->n, sizeof *rs->r, 64) < 0)
+        return -1;
+    const char *c = copy ? strdup(id) : id;
+    if (!c)
+        return -1;
+    rs->r[rs->n] = (root){c, seq, rs->n, copy};
+    rs->n++;
+    return 0;
+}
+
+static int add_pending_root(void *opaque, const char *subject, char link) {
+    (void)link;
+    return roots_add(opaque, subject, 0, true);
+}
+
+static int cmp_root(const void *a, const void *b) {
+    const root *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq > y->seq ? -1 : 1; /* latest first */
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void roots_free(roots *rs) {
+    for (size_t i = 0; i < rs->n; i++)
+        if (rs->r[i].owned)
+            free((char *)rs->r[i].id);
+    free(rs->r);
+}
+
+/* Re-evaluates everything under the structural changes, latest lineage
+ * change first, so that a subject under several is judged at the latest:
+ * from then on, what the batch knows about its lineage was known. */
+static int eval_structure(lg_detect *d) {
+    lg_node **touched;
+    const unsigned *flags;
+    const uint32_t *seqs;
+    size_t nt = lg_graph_touched(d->g, &touched, &flags, &seqs);
+    roots rs = {0};
+    int rc = 0;
+    for (size_t i = 0; i < nt && !rc; i++)
+        if (flags[i] & LG_TOUCH_STRUCT)
+            rc = roots_add(&rs, touched[i]->id, seqs[i], false);
+    /* held-back candidates are re-checked at every run */
+    if (!rc)
+        rc = lg_graph_pending_foreach(d->g, add_pending_root, &rs);
+    if (rc) {
+        roots_free(&rs);
+        return -1;
+    }
+    if (rs.n > 1)
+        qsort(rs.r, rs.n, sizeof *rs.r, cmp_root);
+    size_t qi = 0;
+    for (size_t ri = 0; ri < rs.n && !d->failed && !rc; ri++) {
+        if ((rc = enqueue(d, rs.r[ri].id, 0)) < 0)
+            break;
+        for (; qi < d->nqueue && !d->failed; qi++) {
+            const char *id = d->queue[qi];
+            if ((rc = lg_graph_links(d->g, id, 0, enqueue, d)) < 0)
+                break;
+            lg_node *s = lg_graph_get(d->g, id, strlen(id));
+            if (!s)
+                continue;
+            eval_timeline(d, s);
+            if ((rc = subj_add(d, s, rs.r[ri].seq)) < 0)
+                break;
+        }
+    }
+    roots_free(&rs);
+    return rc < 0 ? -1 : 0;
 }
 
 int lg_detect_run(lg_detect *d, int64_t now_ms, bool flush, lg_emit_fn emit, void *opaque,
@@ -631,37 +797,34 @@ int lg_detect_run(lg_detect *d, int64_t now_ms, bool flush, lg_emit_fn emit, voi
     d->flush = flush;
     d->next_due = 0;
     d->nqueue = 0;
+    d->nsubj = 0;
+    if (d->capsubj_idx)
+        memset(d->subj_idx, 0, d->capsubj_idx * sizeof *d->subj_idx);
     if (d->nquiet)
         memset(d->quiet, 0, d->capquiet * sizeof *d->quiet);
     d->nquiet = 0;
     lg_bset_free(&d->seen);
     pending_clear(d);
-    lg_node **touched;
-    const unsigned *flags;
-    size_t nt = lg_graph_touched(d->g, &touched, &flags);
-    /* ids first: node pointers may be evicted by nothing during a run, but
-     * the set owns copies so BFS can follow links to nodes not yet loaded */
-    for (size_t i = 0; i < nt; i++)
-        if ((flags[i] & LG_TOUCH_STRUCT) && enqueue(d, touched[i]->id, 0) < 0)
-            goto oom;
-    /* held-back candidates are re-checked at every run */
-    if (lg_graph_pending_foreach(d->g, enqueue_pending, d) < 0)
+    if (eval_structure(d) < 0)
         goto oom;
-    for (size_t qi = 0; qi < d->nqueue && !d->failed; qi++) {
-        const char *id = d->queue[qi];
-        if (lg_graph_links(d->g, id, 0, enqueue, d) < 0)
-            goto oom;
-        lg_node *s = lg_graph_get(d->g, id, strlen(id));
-        if (!s)
-            continue;
-        eval_timeline(d, s);
-        if (s->last_used_ms != LG_TIME_NONE)
-            eval_use(d, s, s->last_used_ms, s->last_used_evt);
-    }
+    /* the uses, in arrival order: a changed subject's uses that arrived
+     * before its change are judged together at the change */
     const lg_usage *uses;
     size_t nu = lg_graph_usages(d->g, &uses);
-    for (size_t i = 0; i < nu && !d->failed; i++)
-        eval_use(d, uses[i].node, uses[i].t, uses[i].evt);
+    for (size_t i = 0; i < nu && !d->failed; i++) {
+        struct_subject *x = subj_find(d, uses[i].node);
+        if (x && !x->judged) {
+            if (uses[i].seq < x->seq) {
+                if (x->t == LG_TIME_NONE || uses[i].t > x->t)
+                    x->t = uses[i].t, x->evt = uses[i].evt, x->action = uses[i].action;
+                continue;
+            }
+            subj_judge(d, x);
+        }
+        eval_use(d, uses[i].node, uses[i].t, uses[i].evt, uses[i].action);
+    }
+    for (size_t i = 0; i < d->nsubj && !d->failed; i++)
+        subj_judge(d, &d->subj[i]);
     if (d->failed)
         goto oom;
     if (d->nout > 1)

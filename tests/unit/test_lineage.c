@@ -344,6 +344,162 @@ static void test_uses_in_one_batch(void **state) {
     world_close(&w, true);
 }
 
+/* ---- batch boundaries change nothing ---- */
+
+/* Every field of every derived event, one line each. */
+typedef struct lines {
+    char *l[64];
+    size_t n;
+} lines;
+
+static int line_emit(void *opaque, const lg_derived *ev) {
+    lines *c = opaque;
+    char buf[4096];
+    size_t n = (size_t)snprintf(
+        buf, sizeof buf, "%d|%s|%lld|%s|%s|%s|%s|%s|%lld|%d|%s|%s|%s|", (int)ev->type, ev->event_id,
+        (long long)ev->event_time_ms, ev->subject_id, ev->subject_kind,
+        ev->subject_name ? ev->subject_name : "-", ev->owner_id ? ev->owner_id : "-",
+        ev->owner_status ? ev->owner_status : "-", (long long)ev->owner_departed_ms,
+        (int)ev->privileged, ev->reason, ev->resolves ? ev->resolves : "-",
+        ev->tenant ? ev->tenant : "-");
+    for (size_t i = 0; i < ev->nevidence && n < sizeof buf; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "e:%s|", ev->evidence[i]);
+    for (size_t i = 0; i < ev->nchain && n < sizeof buf; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "c:%s|", ev->chain[i]);
+    if (c->n >= 64)
+        return -1;
+    c->l[c->n++] = strdup(buf);
+    return 0;
+}
+
+static int cmp_line(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Replays recs in order, committing every `batch` records (and at the
+ * end); returns every derived event, sorted. */
+static void run_batches(const srec *recs, size_t n, size_t batch, lines *out) {
+    world w = {0};
+    world_open(&w);
+    char err[256];
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        apply_only(&w, &recs[i]);
+        if ((i + 1) % batch == 0 || i + 1 == n) {
+            assert_int_equal(lg_detect_run(w.d, w.now, true, line_emit, out, err, sizeof err), 0);
+            assert_int_equal(lg_graph_commit(w.g, NULL, NULL, 0, err, sizeof err), 0);
+        }
+    }
+    qsort(out->l, out->n, sizeof out->l[0], cmp_line);
+    world_close(&w, true);
+}
+
+static void lines_free(lines *l) {
+    for (size_t i = 0; i < l->n; i++)
+        free(l->l[i]);
+}
+
+#define USE(id, t, kind_, subj, parent_, action)                                                   \
+    {                                                                                              \
+        (id), (t),                                                                                 \
+            {{.type = LG_FACT_USED,                                                                \
+              .kind = (kind_),                                                                     \
+              .subject = S(subj),                                                                  \
+              .parent_kind = LG_NODE_IAM_USER,                                                     \
+              .parent = S(parent_),                                                                \
+              .detail = S(action)}},                                                               \
+            1                                                                                      \
+    }
+
+/* A stream in event-time order (plus one identity whose creation arrives
+ * after its uses): the derived events, every field of them (reasons quote
+ * the use that triggered them, times are its time, evidence its event),
+ * are the same whatever the batch size. */
+static void test_batch_size_independent(void **state) {
+    (void)state;
+    const srec recs[] = {
+        {"user", T(0), {CREATED(LG_NODE_IAM_USER, USER_ARN, LG_NODE_HUMAN, BOB_S)}, 1},
+        {"key",
+         T(1),
+         {{.type = LG_FACT_CREATED,
+           .kind = LG_NODE_ACCESS_KEY,
+           .subject = S("AKIAK1"),
+           .actor_kind = LG_NODE_HUMAN,
+           .actor = S(BOB_S),
+           .parent_kind = LG_NODE_IAM_USER,
+           .parent = S(USER_ARN)}},
+         1},
+        {"tok", T(2), {CREATED(LG_NODE_OKTA_API_TOKEN, "00TOK", LG_NODE_HUMAN, BOB_S)}, 1},
+        {"agent",
+         T(2),
+         {CREATED(LG_NODE_AGENT, "AGENT1", LG_NODE_HUMAN, BOB_S),
+          {.type = LG_FACT_AGENT_ROLE,
+           .kind = LG_NODE_AGENT,
+           .subject = S("AGENT1"),
+           .parent_kind = LG_NODE_IAM_ROLE,
+           .parent = S("arn:aws:iam::111:role/agent-exec")}},
+         2},
+        USE("u1", T(5), LG_NODE_ACCESS_KEY, "AKIAK1", USER_ARN, "ListBuckets"),
+        USE("u2", T(8), LG_NODE_ACCESS_KEY, "AKIAK1", USER_ARN, "GetObject"),
+        {"leave", T(10), {HUMAN_STATUS(BOB_S, LG_STATUS_DEPARTED)}, 1},
+        USE("u3", T(11), LG_NODE_ACCESS_KEY, "AKIAK1", USER_ARN, "PutObject"),
+        USE("u4", T(12), LG_NODE_ACCESS_KEY, "AKIAK1", USER_ARN, "DeleteObject"),
+        {"revoke1",
+         T(13),
+         {{.type = LG_FACT_DELETED, .kind = LG_NODE_OKTA_API_TOKEN, .subject = S("00TOK")}},
+         1},
+        {"revoke2",
+         T(14),
+         {{.type = LG_FACT_DELETED, .kind = LG_NODE_OKTA_API_TOKEN, .subject = S("00TOK")}},
+         1},
+        {"sess",
+         T(15),
+         {{.type = LG_FACT_USED,
+           .kind = LG_NODE_STS_SESSION,
+           .subject = S("ASIAAGENT"),
+           .parent_kind = LG_NODE_IAM_ROLE,
+           .parent = S("arn:aws:iam::111:role/agent-exec"),
+           .detail = S("InvokeModel")}},
+         1},
+        USE("u5", T(16), LG_NODE_ACCESS_KEY, "AKIAK1", USER_ARN, "ListBuckets"),
+        /* a key of a user whose creation arrives after the key's uses */
+        USE("v1", T(20), LG_NODE_ACCESS_KEY, "AKIAK3", "arn:aws:iam::111:user/late", "Describe"),
+        USE("v2", T(21), LG_NODE_ACCESS_KEY, "AKIAK3", "arn:aws:iam::111:user/late", "Get"),
+        USE("v3", T(19), LG_NODE_ACCESS_KEY, "AKIAK3", "arn:aws:iam::111:user/late", "List"),
+        {"late-user",
+         T(1),
+         {CREATED(LG_NODE_IAM_USER, "arn:aws:iam::111:user/late", LG_NODE_HUMAN, BOB_S)},
+         1},
+        USE("v4", T(22), LG_NODE_ACCESS_KEY, "AKIAK3", "arn:aws:iam::111:user/late", "Put"),
+    };
+    size_t n = sizeof recs / sizeof recs[0];
+    lines ref;
+    run_batches(recs, n, 1, &ref);
+    /* what the stream announces, one record per batch */
+    bool used = false, late = false, resolved = false;
+    for (size_t i = 0; i < ref.n; i++) {
+        used |= strstr(ref.l[i], "AKIAK1 was used (PutObject)") != NULL;
+        late |= strstr(ref.l[i], "AKIAK3 was used (Get)") != NULL;
+        resolved |= strstr(ref.l[i], "00TOK is no longer orphaned: deleted") != NULL &&
+                    strstr(ref.l[i], "|1700000780000|") != NULL; /* the first revocation */
+    }
+    assert_true(used);
+    assert_true(late);
+    assert_true(resolved);
+    assert_true(ref.n >= 8);
+    for (size_t b = 2; b <= n; b++) {
+        lines c;
+        run_batches(recs, n, b, &c);
+        if (c.n != ref.n)
+            fail_msg("batch size %zu: %zu derived events, %zu with 1", b, c.n, ref.n);
+        for (size_t i = 0; i < c.n; i++)
+            if (strcmp(c.l[i], ref.l[i]) != 0)
+                fail_msg("batch size %zu:\n  %s\nbatch size 1:\n  %s", b, c.l[i], ref.l[i]);
+        lines_free(&c);
+    }
+    lines_free(&ref);
+}
+
 /* STS session joined by access key id; agent acting through its role after
  * its authorising human left. */
 static void test_session_and_agent(void **state) {
@@ -591,6 +747,7 @@ int main(void) {
         cmocka_unit_test(test_late_creation_and_reactivation),
         cmocka_unit_test(test_explicit_owner_and_privileged),
         cmocka_unit_test(test_uses_in_one_batch),
+        cmocka_unit_test(test_batch_size_independent),
         cmocka_unit_test(test_session_and_agent),
         cmocka_unit_test(test_superseded),
         cmocka_unit_test(test_ownerless_hold),
