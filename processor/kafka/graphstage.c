@@ -19,7 +19,6 @@
 #define COMP "graph"
 #define TXN_TIMEOUT_MS 60000
 #define RESTORE_BATCH 20000 /* records per local commit of a restore */
-#define RESTORE_FETCH 1024  /* records per read */
 #define MAX_PARTS 1024
 
 typedef struct part {
@@ -117,6 +116,25 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
     if (val)
         snprintf(fromdesc, sizeof fromdesc, "%" PRId64, from);
     free(val);
+    int64_t t0 = lg_mono_ms(), n = 0;
+    /* Where the changelog starts and ends, asked through the stage's
+     * producer (connected, with metadata): nothing to read, and no reader
+     * to create, when the local state already has it all (a clean stop or a
+     * kill -9 between batches); and an absolute start offset spares the
+     * reader a logical-offset lookup, which waits out a 500 ms timer when it
+     * races the leader's discovery. */
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t werr = rd_kafka_query_watermark_offsets(s->prod, s->c->topics_changelog,
+                                                                pt->partition, &lo, &hi, 10000);
+    if (werr) {
+        snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": the end of %s: %s",
+                 pt->partition, s->c->topics_changelog, rd_kafka_err2str(werr));
+        return -1;
+    }
+    if (from < lo)
+        from = lo;
+    if (from >= hi)
+        goto restored;
     rd_kafka_conf_t *conf = lg_kafka_consumer_conf(s->c, s->o->bootstrap, errstr, errstr_size);
     if (!conf)
         return -1;
@@ -134,49 +152,23 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
         rd_kafka_conf_destroy(conf);
         return -1;
     }
-    /* the simple (partition) consumer: no group to join, so the end of an
-     * empty changelog is known after one fetch instead of half a second */
+    /* the simple (partition) consumer: no group to join */
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, s->c->topics_changelog, NULL);
-    int64_t t0 = lg_mono_ms(), n = 0, next = from, last_progress = t0;
+    int64_t next = from, last_progress = t0;
     int64_t deadline = t0 + 30000; /* to reach the end, not for the whole restore */
     int rc = -1;
-    bool started = false, end = false;
+    bool started = false;
     char posv[32];
     lg_pair pos = {key, posv};
-    /* Where the changelog starts and ends, asked through the stage's
-     * producer (connected, with metadata): nothing to read when the local
-     * state already has it all (a clean stop or a kill -9 between batches),
-     * and an absolute start offset spares the consumer a logical-offset
-     * lookup, which waits out a 500 ms timer when it races the leader's
-     * discovery. */
-    int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t werr = rd_kafka_query_watermark_offsets(s->prod, s->c->topics_changelog,
-                                                                pt->partition, &lo, &hi, 10000);
-    if (werr) {
-        snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": the end of %s: %s",
-                 pt->partition, s->c->topics_changelog, rd_kafka_err2str(werr));
-        goto done;
-    }
-    if (from < 0 || from < lo)
-        from = lo;
-    if (from >= hi)
-        end = true;
-    else if (!rkt || rd_kafka_consume_start(rkt, pt->partition, from) == -1) {
+    if (!rkt || rd_kafka_consume_start(rkt, pt->partition, from) == -1) {
         snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": cannot read %s: %s",
                  pt->partition, s->c->topics_changelog, rd_kafka_err2str(rd_kafka_last_error()));
         goto done;
-    } else
-        started = true;
-    rd_kafka_message_t *msgs[RESTORE_FETCH];
-    while (!end) {
-        /* one message waits up to 500 ms, what is already fetched does not
-         * wait (rd_kafka_consume_batch would wait to fill the array) */
-        ssize_t got = 0;
-        while (got < RESTORE_FETCH &&
-               (msgs[got] = rd_kafka_consume(rkt, pt->partition, got ? 0 : 500)) != NULL)
-            if (msgs[got++]->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                break;
-        if (got == 0) {
+    }
+    started = true;
+    for (;;) {
+        rd_kafka_message_t *m = rd_kafka_consume(rkt, pt->partition, 500);
+        if (!m) {
             if (lg_mono_ms() > deadline) {
                 snprintf(errstr, errstr_size,
                          "restore of partition %" PRId32 ": no data and no end of %s for 30 s",
@@ -186,38 +178,31 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
             continue;
         }
         deadline = lg_mono_ms() + 30000;
-        bool failed = false;
-        for (ssize_t i = 0; i < got; i++) {
-            rd_kafka_message_t *m = msgs[i];
-            if (end || failed) {
-                /* destroyed below */
-            } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                end = true;
-            } else if (m->err) {
-                snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": %s", pt->partition,
-                         rd_kafka_message_errstr(m));
-                failed = true;
-            } else {
-                const char *k = m->key;
-                if (m->key_len >= 1 && lg_engine_restore(pt->engine, (unsigned char)k[0], k + 1,
-                                                         m->key_len - 1, m->payload, m->len) != 0) {
-                    snprintf(errstr, errstr_size,
-                             "restore: bad changelog record at %s/%" PRId32 "@%" PRId64,
-                             s->c->topics_changelog, pt->partition, m->offset);
-                    failed = true;
-                } else {
-                    next = m->offset + 1;
-                    n++;
-                }
-            }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             rd_kafka_message_destroy(m);
+            break;
         }
-        if (failed)
+        if (m->err) {
+            snprintf(errstr, errstr_size, "restore of partition %" PRId32 ": %s", pt->partition,
+                     rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
             goto done;
-        if (n / RESTORE_BATCH != (n - got) / RESTORE_BATCH || end) {
+        }
+        const char *k = m->key;
+        if (m->key_len >= 1 && lg_engine_restore(pt->engine, (unsigned char)k[0], k + 1,
+                                                 m->key_len - 1, m->payload, m->len) != 0) {
+            snprintf(errstr, errstr_size,
+                     "restore: bad changelog record at %s/%" PRId32 "@%" PRId64,
+                     s->c->topics_changelog, pt->partition, m->offset);
+            rd_kafka_message_destroy(m);
+            goto done;
+        }
+        next = m->offset + 1;
+        n++;
+        rd_kafka_message_destroy(m);
+        if (n % RESTORE_BATCH == 0) {
             snprintf(posv, sizeof posv, "%" PRId64, next);
-            if (next >= 0 &&
-                lg_engine_commit_restored(pt->engine, &pos, 1, errstr, errstr_size) != 0)
+            if (lg_engine_commit_restored(pt->engine, &pos, 1, errstr, errstr_size) != 0)
                 goto done;
             if (lg_mono_ms() - last_progress > 2000) {
                 last_progress = lg_mono_ms();
@@ -226,11 +211,9 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
             }
         }
     }
-    int64_t ms = lg_mono_ms() - t0;
-    lg_log(LG_LOG_INFO, COMP,
-           "partition %" PRId32 ": state restored from %s (%" PRId64 " records from offset %s "
-           "in %" PRId64 " ms)",
-           pt->partition, s->c->topics_changelog, n, fromdesc, ms);
+    snprintf(posv, sizeof posv, "%" PRId64, next);
+    if (lg_engine_commit_restored(pt->engine, &pos, 1, errstr, errstr_size) != 0)
+        goto done;
     rc = 0;
 done:
     if (started)
@@ -238,7 +221,14 @@ done:
     if (rkt)
         rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
-    return rc;
+    if (rc != 0)
+        return rc;
+restored:
+    lg_log(LG_LOG_INFO, COMP,
+           "partition %" PRId32 ": state restored from %s (%" PRId64 " records from offset %s "
+           "in %" PRId64 " ms)",
+           pt->partition, s->c->topics_changelog, n, fromdesc, lg_mono_ms() - t0);
+    return 0;
 }
 
 static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_size) {
@@ -503,10 +493,10 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
     int64_t until = lg_mono_ms() + timeout_ms;
     bool dry = false; /* a poll came back empty */
     for (;;) {
-        int wait = lg_stage_poll_ms(s->c, lg_mono_ms(), until, s->batch_started_ms, s->last_msg_ms);
         rd_kafka_message_t *m;
         lg_poll_result pr =
-            lg_stage_poll(s->consumer, wait, &s->fatal, s->err, COMP, &m, errstr, errstr_size);
+            lg_stage_poll(s->consumer, s->c, until, s->batch_started_ms, s->last_msg_ms, &s->fatal,
+                          s->err, COMP, &m, errstr, errstr_size);
         if (pr == LG_POLL_DRY) {
             dry = true;
             break;

@@ -397,10 +397,10 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
     int64_t until = lg_mono_ms() + timeout_ms;
     bool dry = false; /* a poll came back empty */
     for (;;) {
-        int wait = lg_stage_poll_ms(s->c, lg_mono_ms(), until, s->batch_started_ms, s->last_msg_ms);
         rd_kafka_message_t *m;
         lg_poll_result pr =
-            lg_stage_poll(s->consumer, wait, &s->fatal, s->err, COMP, &m, errstr, errstr_size);
+            lg_stage_poll(s->consumer, s->c, until, s->batch_started_ms, s->last_msg_ms, &s->fatal,
+                          s->err, COMP, &m, errstr, errstr_size);
         if (pr == LG_POLL_DRY) {
             dry = true;
             break;

@@ -116,8 +116,8 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
     return rk;
 }
 
-int lg_stage_poll_ms(const lg_config *c, int64_t now, int64_t until, int64_t started_ms,
-                     int64_t last_ms) {
+static int poll_ms(const lg_config *c, int64_t now, int64_t until, int64_t started_ms,
+                   int64_t last_ms) {
     int64_t end = until;
     if (started_ms) {
         if (started_ms + c->batch_max_ms < end)
@@ -136,10 +136,12 @@ bool lg_stage_batch_due(const lg_config *c, int64_t now, int64_t msgs, int64_t s
            (dry && now - last_ms >= c->batch_linger_ms);
 }
 
-lg_poll_result lg_stage_poll(rd_kafka_t *consumer, int wait_ms, const int *fatal,
+lg_poll_result lg_stage_poll(rd_kafka_t *consumer, const lg_config *c, int64_t until,
+                             int64_t started_ms, int64_t last_ms, const int *fatal,
                              const char *fatal_err, const char *comp, rd_kafka_message_t **out,
                              char *errstr, size_t errstr_size) {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer, wait_ms);
+    int wait = poll_ms(c, lg_mono_ms(), until, started_ms, last_ms);
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer, wait);
     *out = NULL;
     if (*fatal) {
         snprintf(errstr, errstr_size, "%s", fatal_err);

@@ -41,13 +41,6 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
                                               rd_kafka_topic_partition_list_t *, void *),
                                    void *opaque, char *errstr, size_t errstr_size);
 
-/** How long a stage's poll may wait (ms, >= 0): until `until`, but no
- *  longer than the open batch (started at started_ms, its last message at
- *  last_ms; started_ms 0: no batch open) may stay open (batch.max.ms) or
- *  wait for more input (batch.linger.ms). */
-int lg_stage_poll_ms(const lg_config *c, int64_t now, int64_t until, int64_t started_ms,
-                     int64_t last_ms);
-
 /** Whether an open batch of msgs messages started at started_ms is full:
  *  batch.max.messages or batch.max.ms reached (also under a backlog). With
  *  dry set (a poll came back empty) it is also due once no input came for
@@ -64,11 +57,15 @@ typedef enum lg_poll_result {
     LG_POLL_FATAL,   /* stop (errstr): not authorized, or *fatal < 0 */
 } lg_poll_result;
 
-/** A stage's poll: waits up to wait_ms for a message of consumer. *fatal
+/** A stage's poll: waits for a message of consumer until `until`
+ *  (monotonic ms), but no longer than the open batch (started at
+ *  started_ms, its last message at last_ms; started_ms 0: none) may stay
+ *  open (batch.max.ms) or wait for more input (batch.linger.ms). *fatal
  *  and fatal_err are the stage's flag and message, which its rebalance
  *  callback (run inside the poll) sets when it fails: > 0 restart, < 0
  *  fatal. comp names the stage in logs. */
-lg_poll_result lg_stage_poll(rd_kafka_t *consumer, int wait_ms, const int *fatal,
+lg_poll_result lg_stage_poll(rd_kafka_t *consumer, const lg_config *c, int64_t until,
+                             int64_t started_ms, int64_t last_ms, const int *fatal,
                              const char *fatal_err, const char *comp, rd_kafka_message_t **out,
                              char *errstr, size_t errstr_size);
 
