@@ -85,6 +85,11 @@ int lg_runners_add(lg_runners *g, const char *name, lg_runner_step_fn step, void
         return -1;
     }
     r->started = true;
+    /* named for top -H, perf and gdb: "lg parse stage", "lg graph stage"
+     * (at most 15 characters; a longer name is cut) */
+    char tname[16];
+    snprintf(tname, sizeof tname, "lg %s", name);
+    pthread_setname_np(r->thread, tname);
     return g->n++;
 }
 
