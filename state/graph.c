@@ -251,6 +251,10 @@ static centry *entry_get(lg_graph *g, const char *id, size_t n) {
     return e;
 }
 
+size_t lg_graph_cached(const lg_graph *g) {
+    return g->count;
+}
+
 lg_node *lg_graph_get(lg_graph *g, const char *id, size_t idlen) {
     centry *e = entry_get(g, id, idlen);
     return e ? e->node : NULL;

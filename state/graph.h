@@ -42,7 +42,8 @@ typedef struct lg_graph lg_graph;
 
 typedef struct lg_graph_opts {
     size_t cache_mb;           /* RocksDB block cache; 0 = 64 */
-    size_t max_cached;         /* node cache entries kept across commits; 0 = 200000 */
+    size_t max_cached;         /* node cache entries kept across commits (see
+                                  lg_graph_cached); 0 = 200000 */
     bool read_only;            /* open read-only: a snapshot of a state no daemon
                                   is writing (fails while one holds the lock) */
     bool changelog;            /* capture every state change of a batch so the caller
@@ -107,6 +108,10 @@ typedef struct lg_usage {
     char *action; /* the use's own action (NULL: none), likewise */
     uint32_t seq; /* arrival: number of the lg_graph_apply call in the batch (from 1) */
 } lg_usage;
+
+/** Nodes in the node cache now. Between batches it is at most the
+ *  max_cached bound: a commit that finds more empties the cache. */
+size_t lg_graph_cached(const lg_graph *g);
 
 /** Nodes touched in this batch, in first-touch order, with LG_TOUCH_* flags
  *  and, in *seqs, the arrival number (as lg_usage.seq) of the latest fact
