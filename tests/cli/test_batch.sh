@@ -12,10 +12,7 @@ SAMPLES=${2:?samples dir}
 GEN=$(dirname "$BIN")/lg_bench_gen
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lg-cli-batch.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-fails=0
-passes=0
-ok() { echo "ok   - $1"; passes=$((passes + 1)); }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # replay_sizes NAME SOURCE:PATH...: replays with each batch size; the sorted
 # derived events go to $TMP/NAME-SIZE.
@@ -64,5 +61,4 @@ for src in cloudtrail okta github bedrock; do
 done
 replay_sizes samples "${args[@]}"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+summary

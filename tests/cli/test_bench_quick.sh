@@ -12,17 +12,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/lg-bench-smoke.XXXXXX")
 # run.sh runs everything in the foreground; `timeout` signals its whole
 # process group, so nothing outlives a hung run (checked below)
 trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-check() {
-    if eval "$2"; then
-        echo "ok   - $1"
-        passed=$((passed + 1))
-    else
-        echo "FAIL - $1"
-        failed=$((failed + 1))
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 for t in lg_bench_gen lg_bench_bare_parse lg_bench_state lg_bench_measure lg_bench_kafka; do
     check "$t is built beside lineaged" "[ -x '$BIN_DIR/$t' ]"
@@ -92,5 +82,4 @@ check "a replay was killed with SIGKILL (or ended first) and the state resumed" 
 check "no benchmark process left behind" "! pgrep -f -- '$TMP' >/dev/null"
 check "the temporary state was removed" "! ls '$TMP' | grep -q '^lg-bench\.'"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary

@@ -11,10 +11,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEMO=$ROOT/deploy/demo
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lg-cli-order.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-fails=0
-passes=0
-ok() { echo "ok   - $1"; passes=$((passes + 1)); }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # the set of announced conditions of one derived-events file
 ids() { python3 -c '
@@ -65,5 +62,4 @@ done
     cloudtrail:"$DEMO/cloudtrail.jsonl" bedrock:"$DEMO/bedrock.jsonl" >"$TMP/again" 2>/dev/null
 if [ ! -s "$TMP/again" ]; then ok "re-delivery announces nothing"; else bad "re-delivery announced: $(head -c 300 "$TMP/again")"; fi
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+summary

@@ -19,17 +19,7 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-fails=0
-passes=0
-ok() {
-    echo "ok   - $1"
-    passes=$((passes + 1))
-}
-bad() {
-    echo "FAIL - $1"
-    fails=$((fails + 1))
-}
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib.sh"
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$2"; }
 
 ST=$TMP/state
@@ -149,5 +139,4 @@ LINEAGED_API_LISTEN='' "$BIN" serve --state "$ST" >/dev/null 2>"$TMP/err"
 rc=$?
 check "serve with the API disabled is a usage error (rc=$rc)" "[ $rc -eq 2 ]"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+summary

@@ -8,10 +8,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEMO=$ROOT/deploy/demo
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lg-cli-replay.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-fails=0
-ok() { echo "ok   - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 # 1. every sample file, with the source named by its top directory, exits 0.
 for src in cloudtrail okta github bedrock; do
@@ -103,5 +100,4 @@ check "config --example is deploy/lineaged.conf" \
 check "config --dump applies LINEAGED_* overrides" \
     "LINEAGED_KAFKA_BROKERS=k9:9092 '$BIN' config --dump | grep -qx 'kafka.brokers = k9:9092'"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+summary

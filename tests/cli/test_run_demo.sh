@@ -6,8 +6,7 @@ set -u
 BIN=${1:?lineaged binary}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lg-cli-demo.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-fails=0
-check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/lib.sh"
 
 # From the repository root, as `make run` does; the binary finds deploy/demo.
 cd "$(dirname "$0")/../.." || exit 1
@@ -53,5 +52,4 @@ rc=$?
 check "run stops cleanly on SIGTERM (rc=$rc)" "[ $rc -eq 0 ]"
 check "run logs its stop summary" "grep -q 'run: stopped: messages=0' '$TMP/err3'"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+summary
