@@ -596,8 +596,8 @@ kafka_throughput() {
     # empty state over the replay corpus, and the sustained rate of usage on
     # the grown state (the latency's own kind of load)
     local lat_max=$r
-    if kafka_sustained "kt$repeats" && [[ -n $sustained ]] &&
-        awk -v s="$sustained" -v r="$r" 'BEGIN { exit !(s < r) }'; then
+    if kafka_sustained "kt$repeats" && awk -v s="$sustained" -v r="$r" 'BEGIN { exit !(s < r) }'
+    then
         lat_max=$sustained
     fi
     kafka_latency "$lat_max" "kt$repeats"
@@ -618,7 +618,8 @@ replay_use_corpus() {
 # (its state grown by the replay corpus) is stopped, a usage corpus of the
 # same company is produced into the input topics, and the instance is
 # started again over its state; from process start (counted, as in the
-# throughput runs) to every input and fact committed. Sets sustained.
+# throughput runs) to every input and fact committed. Sets sustained. The
+# instance is running again when it returns, whatever happened.
 kafka_sustained() {
     local name=$1 sc n ms w=$log_dir/kafka-sustained.json
     local -a files args inputs
@@ -633,6 +634,7 @@ kafka_sustained() {
         2>>"$log_dir/kafka.err"; then
         fail_row kafka.sustained_events_per_s "Kafka: sustained rate" "events/s" "" 0 \
             "producing the usage corpus failed (logs/kafka.err)"
+        lg_start "$work/$name.conf" "$log_dir/kafka-sustained.log"
         return 1
     fi
     n=$(json_num "$work/sustain-produce.json" records)
@@ -646,7 +648,8 @@ kafka_sustained() {
     sustained=$(calc "$n * 1000 / $ms")
     add_row kafka.sustained_events_per_s \
         "Kafka: lineaged run, usage on the grown state (sustained)" "$sustained" "events/s" "" 0 \
-        "[]" "$n usage events of the same company after the replay corpus; process start (restart counted) to the graph stage's last commit"
+        "[]" "$n usage events of the same company after the replay corpus;\
+ process start (restart counted) to the graph stage's last commit"
 }
 
 # With --profile: perf samples (software clock, DWARF call graphs) of
@@ -713,7 +716,8 @@ kafka_latency() {
         return 1
     fi
     local note
-    note="$(json_num "$l" seen) probes at $(json_num "$l" rate_achieved) events/s for ${lat_seconds} s (50% of $max events/s, the lower of the throughput and sustained rates)"
+    note="$(json_num "$l" seen) probes at $(json_num "$l" rate_achieved) events/s for\
+ ${lat_seconds} s (50% of $max events/s, the lower of the throughput and sustained rates)"
     add_row latency.p50_ms "end-to-end latency p50 at 50% load" "$(json_num "$l" p50_ms)" "ms" \
         "" 0 "[]" "$note; append (delivery report) to read_committed read of orphan.new"
     add_row latency.p99_ms "end-to-end latency p99 at 50% load" "$(json_num "$l" p99_ms)" "ms" \
@@ -872,8 +876,8 @@ bench_kafka() {
 kafka_fill_rows() {
     local id row have
     for id in kafka.run_events_per_s kafka.bare_consumer_events_per_s kafka.vs_bare_consumer \
-        kafka.sustained_events_per_s latency.p50_ms latency.p99_ms latency.max_ms state.kafka_resume_ms \
-        state.restore_records_per_s; do
+        kafka.sustained_events_per_s latency.p50_ms latency.p99_ms latency.max_ms \
+        state.kafka_resume_ms state.restore_records_per_s; do
         have=0
         for row in "${rows[@]}"; do
             [[ $row == "{\"id\":\"$id\","* ]] && have=1 && break

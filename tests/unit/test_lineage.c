@@ -378,10 +378,10 @@ static int cmp_line(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Replays recs in order, committing every `batch` records (and at the
- * end); returns every derived event, sorted. */
-static void run_batches_cached(const srec *recs, size_t n, size_t batch, size_t max_cached,
-                               lines *out) {
+/* Replays recs in order with a node cache of max_cached (0: the default),
+ * committing every `batch` records (and at the end); returns every derived
+ * event, sorted. */
+static void run_batches(const srec *recs, size_t n, size_t batch, size_t max_cached, lines *out) {
     world w = {.max_cached = max_cached};
     world_open(&w);
     char err[256];
@@ -399,13 +399,25 @@ static void run_batches_cached(const srec *recs, size_t n, size_t batch, size_t 
     world_close(&w, true);
 }
 
-static void run_batches(const srec *recs, size_t n, size_t batch, lines *out) {
-    run_batches_cached(recs, n, batch, 0, out);
-}
-
 static void lines_free(lines *l) {
     for (size_t i = 0; i < l->n; i++)
         free(l->l[i]);
+}
+
+/* Replays recs in batches of `batch` with a node cache of max_cached (0: the
+ * default) and checks every derived event against ref, one record per batch. */
+static void assert_batches_same(const srec *recs, size_t n, size_t batch, size_t max_cached,
+                                const lines *ref) {
+    lines c;
+    run_batches(recs, n, batch, max_cached, &c);
+    if (c.n != ref->n)
+        fail_msg("cache %zu, batch size %zu: %zu derived events, %zu with 1", max_cached, batch,
+                 c.n, ref->n);
+    for (size_t i = 0; i < c.n; i++)
+        if (strcmp(c.l[i], ref->l[i]) != 0)
+            fail_msg("cache %zu, batch size %zu:\n  %s\nbatch size 1:\n  %s", max_cached, batch,
+                     c.l[i], ref->l[i]);
+    lines_free(&c);
 }
 
 #define USE(id, t, kind_, subj, parent_, action)                                                   \
@@ -483,7 +495,7 @@ static void test_batch_size_independent(void **state) {
     };
     size_t n = sizeof recs / sizeof recs[0];
     lines ref;
-    run_batches(recs, n, 1, &ref);
+    run_batches(recs, n, 1, 0, &ref);
     /* what the stream announces, one record per batch */
     bool used = false, late = false, resolved = false;
     for (size_t i = 0; i < ref.n; i++) {
@@ -496,31 +508,13 @@ static void test_batch_size_independent(void **state) {
     assert_true(late);
     assert_true(resolved);
     assert_true(ref.n >= 8);
-    for (size_t b = 2; b <= n; b++) {
-        lines c;
-        run_batches(recs, n, b, &c);
-        if (c.n != ref.n)
-            fail_msg("batch size %zu: %zu derived events, %zu with 1", b, c.n, ref.n);
-        for (size_t i = 0; i < c.n; i++)
-            if (strcmp(c.l[i], ref.l[i]) != 0)
-                fail_msg("batch size %zu:\n  %s\nbatch size 1:\n  %s", b, c.l[i], ref.l[i]);
-        lines_free(&c);
-    }
+    for (size_t b = 2; b <= n; b++)
+        assert_batches_same(recs, n, b, 0, &ref);
     /* a node cache too small for the stream (emptied at commits, nodes
      * read back from the state) changes nothing either */
     for (size_t cached = 1; cached <= 4; cached++)
-        for (size_t b = 1; b <= n; b += 3) {
-            lines c;
-            run_batches_cached(recs, n, b, cached, &c);
-            if (c.n != ref.n)
-                fail_msg("cache %zu, batch size %zu: %zu derived events, %zu with 1", cached, b,
-                         c.n, ref.n);
-            for (size_t i = 0; i < c.n; i++)
-                if (strcmp(c.l[i], ref.l[i]) != 0)
-                    fail_msg("cache %zu, batch size %zu:\n  %s\nbatch size 1:\n  %s", cached, b,
-                             c.l[i], ref.l[i]);
-            lines_free(&c);
-        }
+        for (size_t b = 1; b <= n; b += 3)
+            assert_batches_same(recs, n, b, cached, &ref);
     lines_free(&ref);
 }
 
