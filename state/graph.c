@@ -31,12 +31,13 @@ typedef struct centry {
 struct lg_graph {
     rocksdb_t *db;
     rocksdb_options_t *opts;
-    rocksdb_options_t *cf_opts[CF_COUNT];
+    rocksdb_options_t *links_opts; /* opts plus the links' prefix extractor */
     rocksdb_block_based_table_options_t *bbto;
     rocksdb_cache_t *cache;
     rocksdb_filterpolicy_t *bloom;
     rocksdb_column_family_handle_t *cf[CF_COUNT];
     rocksdb_readoptions_t *ro;
+    rocksdb_readoptions_t *ro_links; /* ro, seeks bounded to one from-id */
     rocksdb_writeoptions_t *wo;
     rocksdb_writebatch_t *wb; /* the pending batch (reads never go through it) */
     /* an iterator over the committed links, kept for the batch: nothing is
@@ -410,13 +411,6 @@ static int put_link(lg_graph *g, const char *from, size_t fn, char link, const c
                     size_t tn) {
     if (!fn || !tn)
         return 0;
-    char stackbuf[512];
-    size_t klen = fn + tn + 2;
-    char *k = klen <= sizeof stackbuf ? stackbuf : malloc(klen);
-    if (!k)
-        return -1;
-    if (k != stackbuf)
-        free(k);
     return plink_add(g, from, fn, link, to, tn); /* written, sorted, at prepare */
 }
 
@@ -433,9 +427,9 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
     /* a callback that lists links in turn gets an iterator of its own */
     bool shared = !g->links_busy;
     if (shared && !g->links_it)
-        g->links_it = rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_LINKS]);
+        g->links_it = rocksdb_create_iterator_cf(g->db, g->ro_links, g->cf[CF_LINKS]);
     rocksdb_iterator_t *it =
-        shared ? g->links_it : rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_LINKS]);
+        shared ? g->links_it : rocksdb_create_iterator_cf(g->db, g->ro_links, g->cf[CF_LINKS]);
     if (shared)
         g->links_busy = true;
     int rc = 0;
@@ -549,6 +543,39 @@ static int held_load(lg_graph *g) {
 
 /* ---- open / close ---- */
 
+/* The links family's prefix is a key's from-id and its NUL: every read of
+ * the family is a seek to one node's links (lg_graph_links), most of them to
+ * a node that has none (a new credential or session under a structural
+ * change), which the prefix bloom filters then answer without reading a
+ * block. The name is stored with each table (RocksDB ignores the filters of
+ * tables written under another name): give it a new version whenever what
+ * links_prefix returns changes. */
+static char *links_prefix(void *state, const char *key, size_t length, size_t *dst_length) {
+    (void)state;
+    const char *nul = memchr(key, '\0', length);
+    *dst_length = nul ? (size_t)(nul - key) + 1 : length;
+    return (char *)key;
+}
+
+static unsigned char links_in_domain(void *state, const char *key, size_t length) {
+    (void)state;
+    return memchr(key, '\0', length) != NULL;
+}
+
+static unsigned char links_in_range(void *state, const char *key, size_t length) {
+    (void)state, (void)key, (void)length;
+    return 0;
+}
+
+static void links_prefix_free(void *state) {
+    (void)state; /* stateless; RocksDB calls this unconditionally */
+}
+
+static const char *links_prefix_name(void *state) {
+    (void)state;
+    return "lineaged.links-from.1";
+}
+
 lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, size_t errstr_size) {
     lg_graph_opts def = {0};
     if (!o)
@@ -583,12 +610,19 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     g->bloom = rocksdb_filterpolicy_create_bloom_full(10);
     rocksdb_block_based_options_set_filter_policy(g->bbto, g->bloom);
     rocksdb_options_set_block_based_table_factory(g->opts, g->bbto);
+    g->links_opts = rocksdb_options_create_copy(g->opts);
+    /* owned by links_opts from here */
+    rocksdb_options_set_prefix_extractor(
+        g->links_opts,
+        rocksdb_slicetransform_create(NULL, links_prefix_free, links_prefix, links_in_domain,
+                                      links_in_range, links_prefix_name));
     const rocksdb_options_t *cfo[CF_COUNT];
     for (int i = 0; i < CF_COUNT; i++)
-        cfo[i] = g->opts;
+        cfo[i] = i == CF_LINKS ? g->links_opts : g->opts;
     char *err = NULL;
     if (g->secondary) {
         rocksdb_options_set_max_open_files(g->opts, -1); /* required for secondaries */
+        rocksdb_options_set_max_open_files(g->links_opts, -1);
         g->db = rocksdb_open_as_secondary_column_families(g->opts, dir, o->secondary_dir, CF_COUNT,
                                                           cf_names, cfo, g->cf, &err);
     } else if (g->read_only)
@@ -605,6 +639,8 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
         return NULL;
     }
     g->ro = rocksdb_readoptions_create();
+    g->ro_links = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_prefix_same_as_start(g->ro_links, 1);
     g->wo = rocksdb_writeoptions_create();
     g->wb = rocksdb_writebatch_create();
     if (held_load(g) < 0) {
@@ -679,9 +715,13 @@ void lg_graph_close(lg_graph *g) {
         rocksdb_close(g->db);
     if (g->ro)
         rocksdb_readoptions_destroy(g->ro);
+    if (g->ro_links)
+        rocksdb_readoptions_destroy(g->ro_links);
     if (g->wo)
         rocksdb_writeoptions_destroy(g->wo);
     rocksdb_options_destroy(g->opts);
+    if (g->links_opts)
+        rocksdb_options_destroy(g->links_opts);
     rocksdb_block_based_options_destroy(g->bbto);
     rocksdb_cache_destroy(g->cache);
     free(g);

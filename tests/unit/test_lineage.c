@@ -747,6 +747,65 @@ static void test_secondary_reader(void **state) {
     world_close(&w, true);
 }
 
+typedef struct linkset {
+    size_t n;
+    char to[4][64];
+    char link[4];
+} linkset;
+
+static int collect_link(void *opaque, const char *to, char link) {
+    linkset *l = opaque;
+    if (l->n >= 4)
+        return -1;
+    snprintf(l->to[l->n], sizeof l->to[0], "%s", to);
+    l->link[l->n++] = link;
+    return 0;
+}
+
+/* Lists id's links (any type when link is 0); expects exactly one, to want,
+ * or none when want is NULL. */
+static void assert_links(lg_graph *g, const char *id, char link, const char *want) {
+    linkset l = {0};
+    assert_int_equal(lg_graph_links(g, id, link, collect_link, &l), 0);
+    assert_int_equal(l.n, want ? 1 : 0);
+    if (want)
+        assert_string_equal(l.to[0], want);
+}
+
+#define USER_A "arn:aws:iam::1:user/a"
+#define USER_AB "arn:aws:iam::1:user/ab"
+
+/* A node's links are its own, never those of an id it is a prefix of,
+ * pending, committed in the memtable, or in a table file after a reopen
+ * (the links family seeks by from-id prefix with bloom filters). */
+static void test_links_by_prefix(void **state) {
+    (void)state;
+    world w = {0};
+    world_open(&w);
+    char err[256];
+    lg_record rec = {.source = LG_SRC_CLOUDTRAIL, .event_id = S("mk"), .time_ms = T(0)};
+    const lg_fact f[] = {CREATED(LG_NODE_ACCESS_KEY, "key-a", LG_NODE_IAM_USER, USER_A),
+                         CREATED(LG_NODE_ACCESS_KEY, "key-ab", LG_NODE_IAM_USER, USER_AB)};
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(lg_graph_apply(w.g, &rec, &f[i], err, sizeof err), 0);
+    for (int round = 0; round < 3; round++) {
+        assert_links(w.g, USER_A, 0, "key-a");
+        assert_links(w.g, USER_A, LG_LINK_CREATED, "key-a");
+        assert_links(w.g, USER_A, LG_LINK_OWNER, NULL);
+        assert_links(w.g, USER_AB, 0, "key-ab");
+        assert_links(w.g, "arn:aws:iam::1:user/", 0, NULL);
+        assert_links(w.g, "key-a", 0, NULL);
+        if (round == 0) /* then committed, in the memtable */
+            assert_int_equal(lg_graph_commit(w.g, NULL, NULL, 0, err, sizeof err), 0);
+        else if (round == 1) { /* then in a table file: reopening flushes the log */
+            lg_detect_destroy(w.d);
+            lg_graph_close(w.g);
+            world_open(&w);
+        }
+    }
+    world_close(&w, true);
+}
+
 /* Deterministic ids: same parts, same id; different parts, different id. */
 static void test_event_id(void **state) {
     (void)state;
@@ -771,6 +830,7 @@ int main(void) {
         cmocka_unit_test(test_ownerless_hold),
         cmocka_unit_test(test_cycle),
         cmocka_unit_test(test_secondary_reader),
+        cmocka_unit_test(test_links_by_prefix),
         cmocka_unit_test(test_event_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
