@@ -905,11 +905,22 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
     switch (f->type) {
     case LG_FACT_HUMAN:
         return REF(f->subject, LG_NODE_HUMAN) ? 0 : -1;
-    case LG_FACT_HUMAN_STATUS:
+    case LG_FACT_HUMAN_STATUS: {
         if (!(e = REF(f->subject, LG_NODE_HUMAN)))
             return -1;
+        /* A status that is not departed and repeats the one in effect
+         * before it (active when none is) changes no attribution, reason or
+         * evidence: it is kept, but nothing under the human is re-evaluated
+         * (Okta reports "active" again and again; each human owns hundreds
+         * of identities). A departure always re-evaluates. */
+        const lg_sitem *before = lg_series_at(&e->node->status, t);
+        bool repeat = f->status != LG_STATUS_DEPARTED && (!before || before->t < t) &&
+                      (before ? before->val : LG_STATUS_ACTIVE) == f->status;
         rc = lg_series_add(&e->node->status, t, f->status, NULL, evt);
-        return rc < 0 ? -1 : rc ? touch(g, e, LG_TOUCH_LINEAGE) : 0;
+        if (rc <= 0)
+            return rc;
+        return repeat ? mark_dirty(g, e) : touch(g, e, LG_TOUCH_LINEAGE);
+    }
     case LG_FACT_ALIAS:
         if (!has(f->object) || !REF(f->object, LG_NODE_HUMAN))
             return has(f->object) ? -1 : 0;

@@ -806,6 +806,53 @@ static void test_links_by_prefix(void **state) {
     world_close(&w, true);
 }
 
+/* Applies bob's status at minute min as a batch of its own; returns the
+ * touch flags it left on bob (0: not touched). */
+static unsigned status_touch(world *w, const char *evt, int min, lg_human_status st) {
+    char err[256];
+    lg_record rec = {.source = LG_SRC_OKTA, .event_id = {evt, strlen(evt)}, .time_ms = T(min)};
+    const lg_fact f = HUMAN_STATUS(BOB_S, st);
+    assert_int_equal(lg_graph_apply(w->g, &rec, &f, err, sizeof err), 0);
+    lg_node **nodes;
+    const unsigned *flags;
+    const uint32_t *seqs;
+    size_t n = lg_graph_touched(w->g, &nodes, &flags, &seqs);
+    unsigned out = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(nodes[i]->id, BOB) == 0)
+            out = flags[i];
+    assert_int_equal(lg_graph_commit(w->g, NULL, NULL, 0, err, sizeof err), 0);
+    return out;
+}
+
+/* A status that repeats the one in effect (active by default) and is not a
+ * departure re-evaluates nothing under the human; any other change does,
+ * wherever it lands in time; every status is kept. */
+static void test_repeated_status(void **state) {
+    (void)state;
+    world w = {0};
+    world_open(&w);
+    status_touch(&w, "s0", 1, LG_STATUS_ACTIVE); /* bob is new: touched as such */
+    assert_int_equal(status_touch(&w, "s1", 10, LG_STATUS_ACTIVE), 0);
+    assert_true(status_touch(&w, "s2", 20, LG_STATUS_SUSPENDED) & LG_TOUCH_STRUCT);
+    assert_int_equal(status_touch(&w, "s3", 25, LG_STATUS_SUSPENDED), 0);
+    assert_true(status_touch(&w, "s4", 30, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT);
+    assert_int_equal(status_touch(&w, "s5", 0, LG_STATUS_ACTIVE), 0);               /* before all */
+    assert_true(status_touch(&w, "s6", 15, LG_STATUS_SUSPENDED) & LG_TOUCH_STRUCT); /* between */
+    assert_true(status_touch(&w, "s7", 20, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT);    /* a tie */
+    assert_true(status_touch(&w, "s8", 40, LG_STATUS_DEPARTED) & LG_TOUCH_STRUCT);
+    assert_true(status_touch(&w, "s9", 50, LG_STATUS_DEPARTED) & LG_TOUCH_STRUCT);
+    assert_int_equal(status_touch(&w, "s9", 50, LG_STATUS_DEPARTED), 0); /* known: no change */
+    lg_node *bob = lg_graph_get(w.g, BOB, strlen(BOB));
+    assert_non_null(bob);
+    assert_int_equal(bob->status.n, 10);
+    const char *evt = NULL;
+    assert_int_equal(lg_node_status_at(bob, T(26), NULL, &evt), LG_STATUS_SUSPENDED);
+    assert_non_null(evt);
+    assert_true(strstr(evt, "s3") != NULL);
+    world_close(&w, true);
+}
+
 /* Deterministic ids: same parts, same id; different parts, different id. */
 static void test_event_id(void **state) {
     (void)state;
@@ -831,6 +878,7 @@ int main(void) {
         cmocka_unit_test(test_cycle),
         cmocka_unit_test(test_secondary_reader),
         cmocka_unit_test(test_links_by_prefix),
+        cmocka_unit_test(test_repeated_status),
         cmocka_unit_test(test_event_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
