@@ -908,18 +908,23 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
     case LG_FACT_HUMAN_STATUS: {
         if (!(e = REF(f->subject, LG_NODE_HUMAN)))
             return -1;
-        /* A status that is not departed and repeats the one in effect
-         * before it (active when none is) changes no attribution, reason or
-         * evidence: it is kept, but nothing under the human is re-evaluated
-         * (Okta reports "active" again and again; each human owns hundreds
-         * of identities). A departure always re-evaluates. */
+        /* The detectors act on departures only: a status that leaves every
+         * instant as departed or not as it was (suspended after active, active
+         * again, a second departure) is stored, but nothing under the human is
+         * re-evaluated (each human owns hundreds of identities; Okta reports
+         * sign-ins, suspensions and their lifting). Nothing a re-evaluation
+         * could emit would be new: conditions begin and end only where
+         * departed-ness changes, events already announced are never emitted
+         * again, and later events read the stored statuses when they are
+         * made. A status at the same instant as another is re-evaluated. */
         const lg_sitem *before = lg_series_at(&e->node->status, t);
-        bool repeat = f->status != LG_STATUS_DEPARTED && (!before || before->t < t) &&
-                      (before ? before->val : LG_STATUS_ACTIVE) == f->status;
+        int was = before ? before->val : LG_STATUS_ACTIVE;
+        bool same = (!before || before->t < t) &&
+                    (was == LG_STATUS_DEPARTED) == (f->status == LG_STATUS_DEPARTED);
         rc = lg_series_add(&e->node->status, t, f->status, NULL, evt);
         if (rc <= 0)
             return rc;
-        return repeat ? mark_dirty(g, e) : touch(g, e, LG_TOUCH_LINEAGE);
+        return same ? mark_dirty(g, e) : touch(g, e, LG_TOUCH_LINEAGE);
     }
     case LG_FACT_ALIAS:
         if (!has(f->object) || !REF(f->object, LG_NODE_HUMAN))

@@ -164,6 +164,11 @@ int lg_strlist_add(char ***list, uint32_t *n, const char *s) {
 
 int lg_node_status_at(const lg_node *human, int64_t t, int64_t *since, const char **evt) {
     const lg_sitem *it = human ? lg_series_at(&human->status, t) : NULL;
+    /* a departure repeated while departed changes nothing: the span dates
+     * from its first one */
+    if (it && it->val == LG_STATUS_DEPARTED)
+        while (it > human->status.items && it[-1].val == LG_STATUS_DEPARTED)
+            it--;
     if (since)
         *since = it ? it->t : LG_TIME_NONE;
     if (evt)

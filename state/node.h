@@ -111,7 +111,8 @@ int lg_node_encode(const lg_node *n, lg_wbuf *w);
 lg_node *lg_node_decode(const char *id, size_t idlen, const void *buf, size_t len);
 
 /** Status of a human at time t (ACTIVE when unknown); since and evt get the
- *  item that set it (or LG_TIME_NONE / NULL). */
+ *  item that set it (or LG_TIME_NONE / NULL): for a departure, the first of
+ *  the departures in a row that t falls after. */
 int lg_node_status_at(const lg_node *human, int64_t t, int64_t *since, const char **evt);
 
 /** Explicit owner at t: e-mail, or NULL when none (never set, or removed). */

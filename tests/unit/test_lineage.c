@@ -226,6 +226,51 @@ static void test_orphan_any_order(void **state) {
     world_close(&w, true);
 }
 
+/* Statuses that change no departed-ness (a suspension and its lifting, a
+ * second departure) are not re-evaluated when they arrive, yet they give
+ * the same events in any arrival order: the orphan from the departure and
+ * one use after it, dated from the first departure. */
+static void test_status_noise_any_order(void **state) {
+    (void)state;
+    srec recs[] = {
+        {"create-key", T(1), {CREATED(LG_NODE_ACCESS_KEY, "AKIANOISE", LG_NODE_HUMAN, BOB_S)}, 1},
+        {"bob-suspended", T(5), {HUMAN_STATUS(BOB_S, LG_STATUS_SUSPENDED)}, 1},
+        {"bob-back", T(6), {HUMAN_STATUS(BOB_S, LG_STATUS_ACTIVE)}, 1},
+        {"bob-leaves", T(10), {HUMAN_STATUS(BOB_S, LG_STATUS_DEPARTED)}, 1},
+        {"key-used",
+         T(20),
+         {{.type = LG_FACT_USED,
+           .kind = LG_NODE_ACCESS_KEY,
+           .subject = S("AKIANOISE"),
+           .detail = S("ListBuckets")}},
+         1},
+        {"bob-leaves-again", T(12), {HUMAN_STATUS(BOB_S, LG_STATUS_DEPARTED)}, 1},
+    };
+    capture ref;
+    assert_order_independent(recs, 5, &ref);
+    assert_int_equal(ref.n, 2);
+    /* the second departure, before or after the use (an earlier departure
+     * arriving after a later one is a correction: test_superseded) */
+    const size_t orders[2][6] = {{0, 1, 2, 3, 4, 5}, {0, 1, 2, 3, 5, 4}};
+    for (int k = 0; k < 2; k++) {
+        capture c;
+        run_order(recs, orders[k], 6, &c);
+        assert_int_equal(c.n, 2);
+        for (size_t i = 0; i < c.n; i++)
+            assert_string_equal(c.ids[i], ref.ids[i]);
+    }
+    world w = {0};
+    world_open(&w);
+    for (size_t i = 0; i < 6; i++)
+        feed(&w, &recs[i]);
+    int o = find(&w.out, LG_DERIVED_ORPHAN_NEW, "AKIANOISE");
+    int u = find(&w.out, LG_DERIVED_USED_AFTER_DEPARTURE, "AKIANOISE");
+    assert_true(o >= 0 && u >= 0);
+    assert_int_equal(w.out.times[o], T(10));
+    assert_int_equal(w.out.times[u], T(20));
+    world_close(&w, true);
+}
+
 /* A late creation record (arriving after the departure) still orphans. */
 static void test_late_creation_and_reactivation(void **state) {
     (void)state;
@@ -825,31 +870,37 @@ static unsigned status_touch(world *w, const char *evt, int min, lg_human_status
     return out;
 }
 
-/* A status that repeats the one in effect (active by default) and is not a
- * departure re-evaluates nothing under the human; any other change does,
- * wherever it lands in time; every status is kept. */
+/* A status that leaves departed-ness unchanged at every instant (active
+ * by default) re-evaluates nothing under the human; one that starts or ends
+ * a departed span does, wherever it lands in time, and so does one at the
+ * instant of another; every status is kept. */
 static void test_repeated_status(void **state) {
     (void)state;
     world w = {0};
     world_open(&w);
     status_touch(&w, "s0", 1, LG_STATUS_ACTIVE); /* bob is new: touched as such */
     assert_int_equal(status_touch(&w, "s1", 10, LG_STATUS_ACTIVE), 0);
-    assert_true(status_touch(&w, "s2", 20, LG_STATUS_SUSPENDED) & LG_TOUCH_STRUCT);
+    assert_int_equal(status_touch(&w, "s2", 20, LG_STATUS_SUSPENDED), 0);
     assert_int_equal(status_touch(&w, "s3", 25, LG_STATUS_SUSPENDED), 0);
-    assert_true(status_touch(&w, "s4", 30, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT);
-    assert_int_equal(status_touch(&w, "s5", 0, LG_STATUS_ACTIVE), 0);               /* before all */
-    assert_true(status_touch(&w, "s6", 15, LG_STATUS_SUSPENDED) & LG_TOUCH_STRUCT); /* between */
-    assert_true(status_touch(&w, "s7", 20, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT);    /* a tie */
+    assert_int_equal(status_touch(&w, "s4", 30, LG_STATUS_ACTIVE), 0);
+    assert_int_equal(status_touch(&w, "s5", 0, LG_STATUS_ACTIVE), 0); /* before all */
+    assert_int_equal(status_touch(&w, "s6", 15, LG_STATUS_SUSPENDED), 0);
+    assert_true(status_touch(&w, "s7", 20, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT); /* a tie */
     assert_true(status_touch(&w, "s8", 40, LG_STATUS_DEPARTED) & LG_TOUCH_STRUCT);
-    assert_true(status_touch(&w, "s9", 50, LG_STATUS_DEPARTED) & LG_TOUCH_STRUCT);
-    assert_int_equal(status_touch(&w, "s9", 50, LG_STATUS_DEPARTED), 0); /* known: no change */
+    assert_int_equal(status_touch(&w, "s9", 50, LG_STATUS_DEPARTED), 0); /* departed again */
+    assert_true(status_touch(&w, "s10", 45, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT); /* back */
+    assert_int_equal(status_touch(&w, "s10", 45, LG_STATUS_ACTIVE), 0); /* known: no change */
+    assert_true(status_touch(&w, "s11", 35, LG_STATUS_DEPARTED) & LG_TOUCH_STRUCT); /* earlier */
     lg_node *bob = lg_graph_get(w.g, BOB, strlen(BOB));
     assert_non_null(bob);
-    assert_int_equal(bob->status.n, 10);
+    assert_int_equal(bob->status.n, 12);
     const char *evt = NULL;
     assert_int_equal(lg_node_status_at(bob, T(26), NULL, &evt), LG_STATUS_SUSPENDED);
     assert_non_null(evt);
     assert_true(strstr(evt, "s3") != NULL);
+    assert_int_equal(lg_node_status_at(bob, T(36), NULL, NULL), LG_STATUS_DEPARTED);
+    assert_int_equal(lg_node_status_at(bob, T(47), NULL, NULL), LG_STATUS_ACTIVE);
+    assert_int_equal(lg_node_status_at(bob, T(55), NULL, NULL), LG_STATUS_DEPARTED);
     world_close(&w, true);
 }
 
@@ -868,6 +919,7 @@ static void test_event_id(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_orphan_any_order),
+        cmocka_unit_test(test_status_noise_any_order),
         cmocka_unit_test(test_late_creation_and_reactivation),
         cmocka_unit_test(test_explicit_owner_and_privileged),
         cmocka_unit_test(test_uses_in_one_batch),
