@@ -604,6 +604,8 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     rocksdb_options_set_db_write_buffer_size(g->opts, 32 << 20);
     rocksdb_options_set_max_total_wal_size(g->opts, 64 << 20);
     rocksdb_set_perf_level(rocksdb_disable); /* no per-operation counters */
+    if (g->secondary)
+        rocksdb_options_set_max_open_files(g->opts, -1); /* required for secondaries */
     g->bbto = rocksdb_block_based_options_create();
     g->cache = rocksdb_cache_create_lru((o->cache_mb ? o->cache_mb : 64) << 20);
     rocksdb_block_based_options_set_block_cache(g->bbto, g->cache);
@@ -620,12 +622,10 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     for (int i = 0; i < CF_COUNT; i++)
         cfo[i] = i == CF_LINKS ? g->links_opts : g->opts;
     char *err = NULL;
-    if (g->secondary) {
-        rocksdb_options_set_max_open_files(g->opts, -1); /* required for secondaries */
-        rocksdb_options_set_max_open_files(g->links_opts, -1);
+    if (g->secondary)
         g->db = rocksdb_open_as_secondary_column_families(g->opts, dir, o->secondary_dir, CF_COUNT,
                                                           cf_names, cfo, g->cf, &err);
-    } else if (g->read_only)
+    else if (g->read_only)
         g->db = rocksdb_open_for_read_only_column_families(g->opts, dir, CF_COUNT, cf_names, cfo,
                                                            g->cf, 0, &err);
     else
