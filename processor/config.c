@@ -236,7 +236,8 @@ static const lg_conf_prop props[] = {
      "RocksDB block cache size in MiB (per graph partition).", OFF(cache_mb)},
     {"cache.nodes", LG_CT_INT, "50000", 1000, 100000000, NULL,
      "Identities kept decoded in memory between batches (per graph partition), about "
-     "0.8 KB each; the cache is emptied at a commit that finds it larger. With cache.mb the "
+     "0.8 KB each; a commit that finds it larger trims it to half, keeping the humans and "
+     "the identities read more than once. With cache.mb the "
      "main term of memory use (measured at 1M identities: 200,000 nodes and 64 MiB peak at "
      "385 MB, 50,000 and 32 MiB at 225 MB, 7% slower on usage).",
      OFF(cache_nodes)},

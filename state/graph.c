@@ -26,6 +26,7 @@ typedef struct centry {
     uint32_t tidx;  /* index in the touched list when touch != 0 */
     unsigned touch;
     bool dirty;
+    uint8_t hits; /* cache hits since loaded or last kept (saturating) */
 } centry;
 
 struct lg_graph {
@@ -175,6 +176,46 @@ static void cache_clear(lg_graph *g) {
     g->ndirty = 0;
 }
 
+/* Empties the cache when it is full, but keeps (up to half of max_cached)
+ * what is likely to be read again: the humans, where every attribution
+ * ends, and nodes hit at least twice since they were loaded or last kept,
+ * such as the users, roles and sessions shared by many credentials. A kept
+ * node must earn its place again before the next trim. Called between
+ * batches only (no entry is dirty). */
+static void cache_trim(lg_graph *g) {
+    size_t budget = g->max_cached / 2, nk = 0;
+    centry *keep = malloc((budget ? budget : 1) * sizeof *keep);
+    if (!keep) {
+        cache_clear(g);
+        return;
+    }
+    for (size_t i = 0; i < g->cap; i++) {
+        centry *c = &g->tab[i];
+        if (!c->node)
+            continue;
+        if (nk < budget && (c->node->kind == LG_NODE_HUMAN || c->hits >= 2)) {
+            keep[nk] = *c;
+            keep[nk].hits = 0;
+            keep[nk].touch = 0;
+            keep[nk].dirty = false;
+            nk++;
+        } else {
+            lg_node_free(c->node);
+        }
+        *c = (centry){0};
+    }
+    g->count = 0;
+    g->ndirty = 0;
+    for (size_t i = 0; i < nk; i++) {
+        size_t j = keep[i].hash & (g->cap - 1);
+        while (g->tab[j].node)
+            j = (j + 1) & (g->cap - 1);
+        g->tab[j] = keep[i];
+        g->count++;
+    }
+    free(keep);
+}
+
 static int cache_grow(lg_graph *g) {
     size_t ncap = g->cap ? g->cap * 2 : 1024;
     centry *nt = calloc(ncap, sizeof *nt);
@@ -228,8 +269,11 @@ static centry *cache_insert(lg_graph *g, lg_node *node, size_t idlen, uint64_t h
 static centry *entry_get(lg_graph *g, const char *id, size_t n) {
     uint64_t h = hash_bytes(id, n);
     centry *e = cache_find(g, id, n, h);
-    if (e)
+    if (e) {
+        if (e->hits < UINT8_MAX)
+            e->hits++;
         return e;
+    }
     char *err = NULL;
     size_t vlen = 0;
     char *val = rocksdb_get_cf(g->db, g->ro, g->cf[CF_NODES], id, n, &vlen, &err);
@@ -1445,14 +1489,16 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
         return -1;
     }
     batch_reset(g);
-    if (g->restored || g->count > g->max_cached) {
+    if (g->restored) {
         cache_clear(g);
-        if (g->restored && held_load(g) < 0) {
+        if (held_load(g) < 0) {
             set_err(errstr, errstr_size, "read the held-back candidates", NULL);
             g->restored = false;
             return -1;
         }
         g->restored = false;
+    } else if (g->count > g->max_cached) {
+        cache_trim(g);
     }
     return 0;
 }

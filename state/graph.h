@@ -110,7 +110,9 @@ typedef struct lg_usage {
 } lg_usage;
 
 /** Nodes in the node cache now. Between batches it is at most the
- *  max_cached bound: a commit that finds more empties the cache. */
+ *  max_cached bound: a commit that finds more trims the cache to at most
+ *  half of it, keeping the humans and the nodes read again since they were
+ *  loaded (or last kept); a restore empties it. */
 size_t lg_graph_cached(const lg_graph *g);
 
 /** Nodes touched in this batch, in first-touch order, with LG_TOUCH_* flags

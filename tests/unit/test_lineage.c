@@ -851,6 +851,56 @@ static void test_links_by_prefix(void **state) {
     world_close(&w, true);
 }
 
+/* Creates keys key-<from>..key-<to - 1> for USER_A as one record. */
+static void make_keys(world *w, int from, int to) {
+    char err[256], id[32];
+    lg_record rec = {.source = LG_SRC_CLOUDTRAIL, .event_id = S("keys"), .time_ms = T(from)};
+    for (int i = from; i < to; i++) {
+        snprintf(id, sizeof id, "key-%d", i);
+        lg_fact f = CREATED(LG_NODE_ACCESS_KEY, "", LG_NODE_IAM_USER, USER_A);
+        f.subject = (lg_str){id, strlen(id)};
+        assert_int_equal(lg_graph_apply(w->g, &rec, &f, err, sizeof err), 0);
+    }
+}
+
+/* Whether id was in the node cache: reading it does not grow the cache. */
+static bool was_cached(world *w, const char *id) {
+    size_t before = lg_graph_cached(w->g);
+    assert_non_null(lg_graph_get(w->g, id, strlen(id)));
+    return lg_graph_cached(w->g) == before;
+}
+
+/* A commit that finds the node cache over its bound keeps the humans and
+ * the nodes read again since they were loaded (at most half the bound),
+ * and a kept node that is not read again goes at the next trim. */
+static void test_cache_trim(void **state) {
+    (void)state;
+    world w = {.max_cached = 8};
+    world_open(&w);
+    char err[256];
+    lg_record rec = {.source = LG_SRC_OKTA, .event_id = S("st"), .time_ms = T(0)};
+    const lg_fact st = HUMAN_STATUS(BOB_S, LG_STATUS_ACTIVE);
+    assert_int_equal(lg_graph_apply(w.g, &rec, &st, err, sizeof err), 0);
+    make_keys(&w, 0, 10); /* USER_A is read once per key */
+    assert_non_null(lg_graph_get(w.g, "key-0", 5));
+    assert_non_null(lg_graph_get(w.g, "key-0", 5));
+    assert_int_equal(lg_graph_cached(w.g), 12);
+    assert_int_equal(lg_graph_commit(w.g, NULL, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(lg_graph_cached(w.g), 3);
+    assert_true(was_cached(&w, BOB_S));
+    assert_true(was_cached(&w, USER_A));
+    assert_true(was_cached(&w, "key-0"));
+    assert_false(was_cached(&w, "key-5"));
+    /* key-0 and key-5 are not read again before the next trim */
+    make_keys(&w, 10, 20);
+    assert_int_equal(lg_graph_commit(w.g, NULL, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(lg_graph_cached(w.g), 2);
+    assert_true(was_cached(&w, BOB_S));
+    assert_true(was_cached(&w, USER_A));
+    assert_false(was_cached(&w, "key-0"));
+    world_close(&w, true);
+}
+
 /* Applies bob's status at minute min as a batch of its own; returns the
  * touch flags it left on bob (0: not touched). */
 static unsigned status_touch(world *w, const char *evt, int min, lg_human_status st) {
@@ -930,6 +980,7 @@ int main(void) {
         cmocka_unit_test(test_cycle),
         cmocka_unit_test(test_secondary_reader),
         cmocka_unit_test(test_links_by_prefix),
+        cmocka_unit_test(test_cache_trim),
         cmocka_unit_test(test_repeated_status),
         cmocka_unit_test(test_event_id),
     };
