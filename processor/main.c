@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef LG_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #define EXIT_USAGE 2
 
 static volatile sig_atomic_t running = 1;
@@ -315,6 +319,21 @@ static int cmd_config(int argc, char **argv) {
     return rc == 0 && fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* The version, and the allocator actually serving malloc: a mimalloc
+ * build says so only when a fresh malloc block is mimalloc's. */
+static void print_version(void) {
+    printf("lineaged %s\n", LG_VERSION);
+#ifdef LG_MIMALLOC
+    void *p = malloc(64);
+    int v = mi_version();
+    printf("allocator: mimalloc %d.%d.%d%s\n", v / 100, v / 10 % 10, v % 10,
+           p && mi_is_in_heap_region(p) ? "" : " (linked, not in use)");
+    free(p);
+#else
+    printf("allocator: libc malloc\n");
+#endif
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(main_usage, stderr);
@@ -326,7 +345,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
-        printf("lineaged %s\n", LG_VERSION);
+        print_version();
         return 0;
     }
     install_signals();

@@ -91,6 +91,14 @@ check "iam-create-admin-user: privileged_key.ownerless for AKIAXAFZN8JEPF6L682H"
 check "--help exits 0" "[ $? -eq 0 ]"
 check "replay --help documents the exit codes" "'$BIN' replay --help | grep -q '2 usage error'"
 check "--version prints the version" "'$BIN' --version | grep -q '^lineaged [0-9]'"
+# a binary linked with mimalloc (release builds) must be using it
+if ldd "$BIN" | grep -q libmimalloc; then
+    check "--version: mimalloc serves malloc" \
+        "'$BIN' --version | grep -qx 'allocator: mimalloc [0-9]*\.[0-9]*\.[0-9]*'"
+else
+    check "--version: libc malloc (sanitizer build)" \
+        "'$BIN' --version | grep -qx 'allocator: libc malloc'"
+fi
 "$BIN" frobnicate >/dev/null 2>&1
 check "unknown command exits 2" "[ $? -eq 2 ]"
 check "config --markdown is docs/configuration.md" \
