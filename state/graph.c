@@ -248,7 +248,7 @@ static centry *cache_find(lg_graph *g, const char *id, size_t n, uint64_t h) {
     size_t j = h & (g->cap - 1);
     while (g->tab[j].node) {
         centry *e = &g->tab[j];
-        if (e->hash == h && e->idlen == n && memcmp(e->node->id, id, n) == 0)
+        if (e->hash == h && e->idlen == n && memcmp(lg_node_id_of(e->node), id, n) == 0)
             return e;
         j = (j + 1) & (g->cap - 1);
     }

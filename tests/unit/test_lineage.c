@@ -863,10 +863,15 @@ static void make_keys(world *w, int from, int to) {
     }
 }
 
-/* Whether id was in the node cache: reading it does not grow the cache. */
+/* Whether id was in the node cache: reading it does not grow the cache.
+ * Also checks that the node, new or decoded, keeps its id where the
+ * cache's lookups read it (lg_node_id_of). */
 static bool was_cached(world *w, const char *id) {
     size_t before = lg_graph_cached(w->g);
-    assert_non_null(lg_graph_get(w->g, id, strlen(id)));
+    const lg_node *n = lg_graph_get(w->g, id, strlen(id));
+    assert_non_null(n);
+    assert_ptr_equal(lg_node_id_of(n), n->id);
+    assert_string_equal(n->id, id);
     return lg_graph_cached(w->g) == before;
 }
 
