@@ -46,6 +46,8 @@
  *       Latency = the time the derived event is read - the time the probe's
  *       delivery report arrived (the append); also reported from the
  *       produce call. A warm-up probe (not counted) must come back first.
+ *       per_second_max_ms: the worst latency of each second's probes (-1:
+ *       none came back), in sending order.
  *
  * Every command prints one JSON object on stdout. Exit 0 on success, 1 on a
  * Kafka error or timeout (the JSON says which), 2 on a usage error.
@@ -914,16 +916,29 @@ done:;
         for (int i = 0; i < n; i++)
             mean += lat_d[i] / n;
     }
+    /* the worst latency of each second's probes, in sending order: a tail
+     * that recurs (commits, collections) or one that grows (a backlog) */
+    char per_s[4096] = "";
+    int pn = (int)llround(probes_per_s) > 0 ? (int)llround(probes_per_s) : 1;
+    size_t off = 0;
+    for (int first = 1; first <= probes && off + 16 < sizeof per_s; first += pn) {
+        double worst = -1;
+        for (int i = first; i < first + pn && i <= probes; i++)
+            if (L.recv && L.recv[i] >= 0 && L.dlvd[i] >= 0 && L.recv[i] - L.dlvd[i] > worst)
+                worst = L.recv[i] - L.dlvd[i];
+        off += (size_t)snprintf(per_s + off, sizeof per_s - off, "%s%.0f", first > 1 ? "," : "",
+                                worst);
+    }
     printf("{\"rate_target\":%.0f,\"rate_achieved\":%.0f,\"seconds\":%.1f,\"background\":%" PRId64
            ",\"background_wraps\":%" PRId64 ",\"probes\":%d,\"seen\":%d,\"lost\":%d,"
            "\"delivery_failed\":%" PRId64 ",\"derived_read\":%" PRId64 ",\"warmup_ms\":%.1f,"
            "\"min_ms\":%.2f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,"
            "\"mean_ms\":%.2f,\"send_p50_ms\":%.2f,\"send_p99_ms\":%.2f,\"send_max_ms\":%.2f,"
-           "\"error\":\"%s\"}\n",
+           "\"per_second_max_ms\":[%s],\"error\":\"%s\"}\n",
            rate, achieved, seconds, background, b.wraps, probes, n, probes - n, L.dr_failed,
            L.derived, warmup_ms, n ? lat_d[0] : -1, pct(lat_d, n, 0.5), pct(lat_d, n, 0.9),
            pct(lat_d, n, 0.99), n ? lat_d[n - 1] : -1, n ? mean : -1, pct(lat_s, ns, 0.5),
-           pct(lat_s, ns, 0.99), ns ? lat_s[ns - 1] : -1, why);
+           pct(lat_s, ns, 0.99), ns ? lat_s[ns - 1] : -1, per_s, why);
     for (int i = 0; i < b.n; i++) {
         fclose(b.fp[i]);
         rd_kafka_topic_destroy(b.rkt[i]);
