@@ -67,6 +67,16 @@ elif command -v java >/dev/null 2>&1; then
             "grep -q '\"id\":\"$id\",\"label\":\"[^\"]*\",\"value\":[0-9]' '$R'"
     done
     check "the broker was stopped" "grep -q 'stopped' '$OUT/logs/kafka-broker.log'"
+    # the latency timeline: one worst value per second of probes, the
+    # worst of them being the row's max
+    check "kafka-latency.json has a per-second timeline that agrees with max_ms" \
+        "python3 - '$OUT/logs/kafka-latency.json' <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+t = d['per_second_max_ms']
+assert len(t) == math.ceil(d['probes'] / 20) and min(t) >= 0, t
+assert abs(max(t) - d['max_ms']) <= 1, (t, d['max_ms'])
+PY"
 else
     echo "note: java missing: the Kafka rows are skipped"
     check "the Kafka rows say they were skipped (no java)" \
