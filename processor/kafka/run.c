@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -343,6 +344,47 @@ static int graph_step(void *stage, int timeout_ms, bool force, char *errstr, siz
     return lg_graphstage_step(stage, timeout_ms, force, errstr, errstr_size);
 }
 
+/* The graph stage, created on a thread of its own (open_stages). */
+typedef struct graph_open {
+    const lg_graphstage_opts *go;
+    lg_graphstage *gs;
+    char err[512];
+} graph_open;
+
+static void *graph_open_thread(void *arg) {
+    graph_open *x = arg;
+    x->gs = lg_graphstage_new(x->go, x->err, sizeof x->err);
+    return NULL;
+}
+
+/* Creates both stages at once: each initialises its transactions, which
+ * after a kill -9 waits until the broker has aborted the killed
+ * incarnation's open transaction (librdkafka retries every 500 ms), so
+ * created one after the other their waits would add up. Returns 0, or -1
+ * with errstr and neither stage (the graph stage's feed sink is consumed
+ * either way). */
+static int open_stages(const lg_ingest_opts *io, const lg_graphstage_opts *go, lg_ingest **in,
+                       lg_graphstage **gs, char *errstr, size_t errstr_size) {
+    graph_open x = {.go = go};
+    pthread_t t;
+    bool threaded = pthread_create(&t, NULL, graph_open_thread, &x) == 0;
+    if (!threaded) /* no thread to spare: one after the other */
+        graph_open_thread(&x);
+    *in = lg_ingest_new(io, errstr, errstr_size);
+    if (threaded)
+        pthread_join(t, NULL);
+    *gs = x.gs;
+    if (*in && *gs)
+        return 0;
+    if (*in) /* the graph stage's error */
+        snprintf(errstr, errstr_size, "%s", x.err);
+    lg_ingest_destroy(*in);
+    lg_graphstage_destroy(*gs);
+    *in = NULL;
+    *gs = NULL;
+    return -1;
+}
+
 static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_embedded *emb,
                    const char *state_dir, int64_t produced, char *errstr, size_t errstr_size) {
     const lg_config *c = o->config;
@@ -382,8 +424,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                              .json = json,
                              .metrics = &std};
     go.feed = api ? lg_api_feed_sink(api) : NULL;
-    if (!(in = lg_ingest_new(&io, errstr, errstr_size)) ||
-        !(gs = lg_graphstage_new(&go, errstr, errstr_size)))
+    if (open_stages(&io, &go, &in, &gs, errstr, errstr_size) != 0)
         goto cleanup;
     if (o->demo && !(watch = lg_demo_watch_new(bootstrap, c->topics_derived, errstr, errstr_size)))
         goto cleanup;
@@ -427,8 +468,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             in = NULL;
             gs = NULL;
             go.feed = api ? lg_api_feed_sink(api) : NULL;
-            if (!(in = lg_ingest_new(&io, errstr, errstr_size)) ||
-                !(gs = lg_graphstage_new(&go, errstr, errstr_size)))
+            if (open_stages(&io, &go, &in, &gs, errstr, errstr_size) != 0)
                 goto cleanup;
             continue;
         }
