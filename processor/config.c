@@ -239,7 +239,7 @@ static const lg_conf_prop props[] = {
      "0.8 KB each; a commit that finds it larger trims it to half, keeping the humans and "
      "the identities read more than once. With cache.mb the "
      "main term of memory use (measured at 1M identities: 200,000 nodes and 64 MiB peak at "
-     "385 MB, 50,000 and 32 MiB at 225 MB, 7% slower on usage).",
+     "324 MB, 50,000 and 32 MiB at 193 MB, 9% slower on usage).",
      OFF(cache_nodes)},
     {"log.level", LG_CT_STRING, "info", 0, 0, "error|warn|info|debug",
      "Log threshold. Logs go to stderr, one line per message with level and component.",
