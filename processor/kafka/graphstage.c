@@ -8,6 +8,7 @@
 #include "sinks/kafka/kafka_sink.h"
 #include "state/graph.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -40,6 +41,11 @@ struct lg_graphstage {
     lg_sink *out;     /* what the engines emit to: sink, teed to the feed */
     lg_sink *feed;    /* owned, may be NULL */
     part *parts[MAX_PARTS];
+    /* engines of the partitions found on the local disk, opened while the
+     * stage starts (their RocksDB recovery overlaps the transactions' and
+     * the group's setup); taken by part_open, the rest closed once the
+     * first assignment is known */
+    lg_engine *pre[MAX_PARTS];
     rd_kafka_topic_partition_list_t *batch;
     bool in_txn;
     int64_t batch_started_ms, batch_msgs;
@@ -231,6 +237,52 @@ restored:
     return 0;
 }
 
+/* The engine of the partition whose state lives in dir. */
+static lg_engine *engine_open(lg_graphstage *s, const char *dir, char *errstr, size_t errstr_size) {
+    lg_engine_opts eo = *s->o->engine;
+    eo.state_dir = dir;
+    eo.out = s->out;
+    eo.deadletter = s->out;
+    eo.changelog = true;
+    return lg_engine_open(&eo, errstr, errstr_size);
+}
+
+/* Opens the engines of the partitions whose state is on the local disk
+ * (<state_dir>/p<N>) ahead of their assignment. A failure is logged and
+ * left for part_open to meet again, with its error, on assignment. */
+static void pre_open(lg_graphstage *s) {
+    DIR *d = opendir(s->o->state_dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        if (e->d_name[0] != 'p' || e->d_name[1] < '0' || e->d_name[1] > '9')
+            continue;
+        long p = strtol(e->d_name + 1, &end, 10);
+        if (*end || p < 0 || p >= MAX_PARTS || s->pre[p])
+            continue;
+        char dir[4096], err[512];
+        snprintf(dir, sizeof dir, "%s/%s", s->o->state_dir, e->d_name);
+        int64_t t0 = lg_mono_ms();
+        if (!(s->pre[p] = engine_open(s, dir, err, sizeof err)))
+            lg_log(LG_LOG_WARN, COMP, "partition %ld: opening its local state ahead: %s", p, err);
+        else
+            lg_log(LG_LOG_DEBUG, COMP, "partition %ld: local state opened ahead in %" PRId64 " ms",
+                   p, lg_mono_ms() - t0);
+    }
+    closedir(d);
+}
+
+/* Closes the engines opened ahead that no assignment took. */
+static void pre_close(lg_graphstage *s) {
+    for (int p = 0; p < MAX_PARTS; p++)
+        if (s->pre[p]) {
+            lg_engine_close(s->pre[p]);
+            s->pre[p] = NULL;
+        }
+}
+
 static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_size) {
     if (p < 0 || p >= MAX_PARTS) {
         snprintf(errstr, errstr_size, "facts partition %" PRId32 " out of range", p);
@@ -251,12 +303,8 @@ static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_si
     }
     pt->partition = p;
     pt->cl_delivered = -1;
-    lg_engine_opts eo = *s->o->engine;
-    eo.state_dir = dir;
-    eo.out = s->out;
-    eo.deadletter = s->out;
-    eo.changelog = true;
-    pt->engine = lg_engine_open(&eo, errstr, errstr_size);
+    pt->engine = s->pre[p] ? s->pre[p] : engine_open(s, dir, errstr, errstr_size);
+    s->pre[p] = NULL;
     if (!pt->engine) {
         free(pt);
         return -1;
@@ -418,6 +466,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 snprintf(s->err, sizeof s->err, "%s", e);
                 s->fatal = -1;
             }
+        pre_close(s); /* local states of partitions now elsewhere */
         lg_log(LG_LOG_INFO, COMP, "assigned %d facts partitions", parts->cnt);
         rd_kafka_assign(rk, parts);
         return;
@@ -461,6 +510,7 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
                                          errstr_size);
     if (!s->consumer)
         goto fail;
+    pre_open(s); /* while the group forms */
     lg_log(LG_LOG_INFO, COMP, "graph stage: group %s on %s, changelog %s, transactional id %s",
            group, s->c->topics_facts, s->c->topics_changelog, s->txn_id);
     return s;
@@ -622,6 +672,7 @@ void lg_graphstage_destroy(lg_graphstage *s) {
     }
     for (int p = 0; p < MAX_PARTS; p++)
         part_close(s, p);
+    pre_close(s);
     lg_sink_destroy(s->out);
     lg_sink_destroy(s->sink);
     lg_sink_destroy(s->feed);

@@ -13,7 +13,9 @@
  * failover from another instance) the partition's state is brought up to
  * date by replaying its changelog from the local position (the beginning
  * for an empty disk) to the end, and consumption resumes at the committed
- * facts offset.
+ * facts offset. The partitions whose state is on the local disk have their
+ * engines opened when the stage is created, ahead of the assignment; those
+ * not assigned are closed at the first assignment.
  *
  * The counters (consumed, committed, last message, next due) may be read
  * from another thread while the stage runs.
