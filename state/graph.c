@@ -167,6 +167,14 @@ static void usestr_reset(lg_graph *g, bool all) {
 
 /* ---- cache ---- */
 
+/* The free slot where an entry of hash h goes in tab (linear probing). */
+static centry *free_slot(centry *tab, size_t cap, uint64_t h) {
+    size_t j = h & (cap - 1);
+    while (tab[j].node)
+        j = (j + 1) & (cap - 1);
+    return &tab[j];
+}
+
 static void cache_clear(lg_graph *g) {
     for (size_t i = 0; i < g->cap; i++) {
         lg_node_free(g->tab[i].node);
@@ -194,25 +202,17 @@ static void cache_trim(lg_graph *g) {
         if (!c->node)
             continue;
         if (nk < budget && (c->node->kind == LG_NODE_HUMAN || c->hits >= 2)) {
-            keep[nk] = *c;
-            keep[nk].hits = 0;
-            keep[nk].touch = 0;
-            keep[nk].dirty = false;
-            nk++;
+            keep[nk] = *c; /* neither dirty nor touched: batch_reset cleared them */
+            keep[nk++].hits = 0;
         } else {
             lg_node_free(c->node);
         }
         *c = (centry){0};
     }
-    g->count = 0;
     g->ndirty = 0;
-    for (size_t i = 0; i < nk; i++) {
-        size_t j = keep[i].hash & (g->cap - 1);
-        while (g->tab[j].node)
-            j = (j + 1) & (g->cap - 1);
-        g->tab[j] = keep[i];
-        g->count++;
-    }
+    for (size_t i = 0; i < nk; i++)
+        *free_slot(g->tab, g->cap, keep[i].hash) = keep[i];
+    g->count = nk;
     free(keep);
 }
 
@@ -221,14 +221,9 @@ static int cache_grow(lg_graph *g) {
     centry *nt = calloc(ncap, sizeof *nt);
     if (!nt)
         return -1;
-    for (size_t i = 0; i < g->cap; i++) {
-        if (!g->tab[i].node)
-            continue;
-        size_t j = g->tab[i].hash & (ncap - 1);
-        while (nt[j].node)
-            j = (j + 1) & (ncap - 1);
-        nt[j] = g->tab[i];
-    }
+    for (size_t i = 0; i < g->cap; i++)
+        if (g->tab[i].node)
+            *free_slot(nt, ncap, g->tab[i].hash) = g->tab[i];
     /* dirty list holds pointers into the table: rebuild it */
     g->ndirty = 0;
     free(g->tab);
@@ -258,12 +253,10 @@ static centry *cache_find(lg_graph *g, const char *id, size_t n, uint64_t h) {
 static centry *cache_insert(lg_graph *g, lg_node *node, size_t idlen, uint64_t h) {
     if ((g->count + 1) * 2 > g->cap && cache_grow(g) < 0)
         return NULL;
-    size_t j = h & (g->cap - 1);
-    while (g->tab[j].node)
-        j = (j + 1) & (g->cap - 1);
-    g->tab[j] = (centry){.node = node, .hash = h, .idlen = (uint32_t)idlen};
+    centry *e = free_slot(g->tab, g->cap, h);
+    *e = (centry){.node = node, .hash = h, .idlen = (uint32_t)idlen};
     g->count++;
-    return &g->tab[j];
+    return e;
 }
 
 static centry *entry_get(lg_graph *g, const char *id, size_t n) {
