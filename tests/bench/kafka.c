@@ -33,7 +33,7 @@
  *       the sum of GROUP's committed offsets on the topics, once two reads
  *       300 ms apart agree (no commit in flight).
  *   lg_bench_kafka latency -b BOOT --derived T --cloudtrail T --okta T
- *                          --rate R --seconds S [--probes-per-s P]
+ *                          --rate R --seconds S [--probes-per-s P] [--settle S]
  *                          [--warmup-timeout S] [--drain-timeout S] TOPIC=FILE...
  *       end-to-end latency: produces the background files (interleaved by
  *       size, wrapping around) at R messages/s for S seconds; P of those
@@ -47,7 +47,10 @@
  *       delivery report arrived (the append); also reported from the
  *       produce call. A warm-up probe (not counted) must come back first.
  *       per_second_max_ms: the worst latency of each second's probes (-1:
- *       none came back), in sending order.
+ *       none came back), in sending order. With --settle, the same load
+ *       runs for that many seconds first; its probes are reported apart
+ *       (settle_*), not in the figures: the broker's JIT and lineaged adapt
+ *       to a new kind of load, which a steady-state latency leaves out.
  *
  * Every command prints one JSON object on stdout. Exit 0 on success, 1 on a
  * Kafka error or timeout (the JSON says which), 2 on a usage error.
@@ -734,28 +737,95 @@ static double pct(const double *v, int n, double q) {
     return v[k < 0 ? 0 : (k >= n ? n - 1 : k)];
 }
 
+/* Latencies (delivery report to read, and produce call to read) of probes
+ * first..last, sorted; the counts in *n. */
+typedef struct lat_stats {
+    int n;
+    double *d, *s; /* sorted */
+    double mean;
+    char per_s[4096]; /* worst of each second's probes, in sending order */
+} lat_stats;
+
+static void lat_stats_of(const lat *L, int first, int last, int pps, lat_stats *st) {
+    int n = 0;
+    for (int i = first; i <= last; i++)
+        if (L->recv[i] >= 0 && L->dlvd[i] >= 0) {
+            st->d[n] = L->recv[i] - L->dlvd[i];
+            st->s[n++] = L->recv[i] - L->sent[i];
+        }
+    st->n = n;
+    st->mean = 0;
+    if (n) {
+        qsort(st->d, (size_t)n, sizeof *st->d, cmp_double);
+        qsort(st->s, (size_t)n, sizeof *st->s, cmp_double);
+        for (int i = 0; i < n; i++)
+            st->mean += st->d[i] / n;
+    }
+    /* the worst latency of each second's probes, in sending order: a tail
+     * that recurs (commits, collections) or one that grows (a backlog) */
+    size_t off = 0;
+    st->per_s[0] = '\0';
+    for (int f = first; f <= last && off + 16 < sizeof st->per_s; f += pps) {
+        double worst = -1;
+        for (int i = f; i < f + pps && i <= last; i++)
+            if (L->recv[i] >= 0 && L->dlvd[i] >= 0 && L->recv[i] - L->dlvd[i] > worst)
+                worst = L->recv[i] - L->dlvd[i];
+        off += (size_t)snprintf(st->per_s + off, sizeof st->per_s - off, "%s%.0f",
+                                f > first ? "," : "", worst);
+    }
+}
+
+/* Produces at rate messages a second for seconds, one in every `every` a
+ * probe (numbered on from *probes). Returns NULL or what failed. */
+static const char *lat_load(lat *L, bg *b, rd_kafka_topic_t *ct, double rate, int64_t every,
+                            double seconds, int *probes, int64_t *background, double *achieved) {
+    int64_t produced = 0;
+    double t0 = mono_ms(), end = t0 + seconds * 1e3;
+    for (;;) {
+        double now = mono_ms();
+        if (now >= end)
+            break;
+        int64_t due = (int64_t)((now - t0) / 1e3 * rate);
+        while (produced < due) {
+            int r;
+            if (produced % every == every / 2 && *probes + 1 < L->nprobes)
+                r = lat_probe(L, ct, ++*probes);
+            else
+                r = bg_next(L, b), ++*background;
+            if (r != 0)
+                return "produce failed";
+            produced++;
+        }
+        sleep_ms(0.5);
+    }
+    *achieved = (double)produced / ((mono_ms() - t0) / 1e3);
+    return NULL;
+}
+
 static int cmd_latency(const char *boot, const char *derived, const char *ct_topic,
                        const char *okta_topic, double rate, double seconds, double probes_per_s,
-                       double warmup_s, double drain_s, char **args, int nargs) {
+                       double settle_s, double warmup_s, double drain_s, char **args, int nargs) {
     lat L = {0};
     bg b = {0};
     pthread_mutex_init(&L.mu, NULL);
     snprintf(
         L.nonce, sizeof L.nonce, "%012" PRIx64,
         (uint64_t)(((uint64_t)wall_ms() * 1000 + (uint64_t)getpid() % 1000) & 0xffffffffffffu));
-    L.nprobes = (int)(probes_per_s * seconds) + 2;
+    L.nprobes = (int)(probes_per_s * (settle_s + seconds)) + 2;
     L.sent = malloc(sizeof(double) * (size_t)L.nprobes);
     L.dlvd = malloc(sizeof(double) * (size_t)L.nprobes);
     L.recv = malloc(sizeof(double) * (size_t)L.nprobes);
-    double *lat_d = malloc(sizeof(double) * (size_t)L.nprobes);
-    double *lat_s = malloc(sizeof(double) * (size_t)L.nprobes);
+    lat_stats m = {.d = malloc(sizeof(double) * (size_t)L.nprobes),
+                   .s = malloc(sizeof(double) * (size_t)L.nprobes)};
+    lat_stats w = {.d = malloc(sizeof(double) * (size_t)L.nprobes),
+                   .s = malloc(sizeof(double) * (size_t)L.nprobes)};
     pthread_t tp, tc;
     bool threads = false;
-    int rc = 1, probes = 0, seen = 0;
-    int64_t produced = 0, background = 0;
-    double warmup_ms = -1, achieved = 0;
+    int rc = 1, probes = 0, seen = 0, first = 1; /* first: the first measured probe */
+    int64_t background = 0;
+    double warmup_ms = -1, achieved = 0, settle_rate = 0;
     const char *why = "";
-    if (!L.sent || !L.dlvd || !L.recv || !lat_d || !lat_s) {
+    if (!L.sent || !L.dlvd || !L.recv || !m.d || !m.s || !w.d || !w.s) {
         why = "out of memory";
         goto done;
     }
@@ -851,31 +921,21 @@ static int cmd_latency(const char *boot, const char *derived, const char *ct_top
         }
         sleep_ms(5);
     }
-    /* the timed phase: rate messages a second, one in every `every` a probe */
+    /* the settling phase, then the timed one: rate messages a second, one
+     * in every `every` a probe */
     int64_t every = (int64_t)llround(rate / probes_per_s);
     if (every < 1)
         every = 1;
-    double t0 = mono_ms(), end = t0 + seconds * 1e3;
-    for (;;) {
-        double now = mono_ms();
-        if (now >= end)
-            break;
-        int64_t due = (int64_t)((now - t0) / 1e3 * rate);
-        while (produced < due) {
-            int r;
-            if (produced % every == every / 2 && probes + 1 < L.nprobes)
-                r = lat_probe(&L, ct, ++probes);
-            else
-                r = bg_next(&L, &b), background++;
-            if (r != 0) {
-                why = "produce failed";
-                goto topics;
-            }
-            produced++;
-        }
-        sleep_ms(0.5);
+    const char *failed = NULL;
+    if (settle_s > 0)
+        failed = lat_load(&L, &b, ct, rate, every, settle_s, &probes, &background, &settle_rate);
+    first = probes + 1;
+    if (!failed)
+        failed = lat_load(&L, &b, ct, rate, every, seconds, &probes, &background, &achieved);
+    if (failed) {
+        why = failed;
+        goto topics;
     }
-    achieved = (double)produced / ((mono_ms() - t0) / 1e3);
     /* drain: wait for every probe (or the deadline) */
     rd_kafka_flush(L.prod, 30000);
     double d0 = mono_ms();
@@ -889,9 +949,9 @@ static int cmd_latency(const char *boot, const char *derived, const char *ct_top
             break;
         sleep_ms(10);
     }
-    rc = seen == probes && probes > 0 ? 0 : 1;
+    rc = seen == probes && probes >= first ? 0 : 1;
     if (rc)
-        why = probes ? "some probes' derived events never came" : "no probe sent";
+        why = probes >= first ? "some probes' derived events never came" : "no probe sent";
 topics:
     if (threads) {
         L.stop = 1;
@@ -903,42 +963,29 @@ topics:
     if (okta)
         rd_kafka_topic_destroy(okta);
 done:;
-    int n = 0, ns = 0;
-    for (int i = 1; i <= probes; i++)
-        if (L.recv && L.recv[i] >= 0 && L.dlvd[i] >= 0) {
-            lat_d[n++] = L.recv[i] - L.dlvd[i];
-            lat_s[ns++] = L.recv[i] - L.sent[i];
-        }
-    double mean = 0;
-    if (n) {
-        qsort(lat_d, (size_t)n, sizeof *lat_d, cmp_double);
-        qsort(lat_s, (size_t)ns, sizeof *lat_s, cmp_double);
-        for (int i = 0; i < n; i++)
-            mean += lat_d[i] / n;
-    }
-    /* the worst latency of each second's probes, in sending order: a tail
-     * that recurs (commits, collections) or one that grows (a backlog) */
-    char per_s[4096] = "";
     int pn = (int)llround(probes_per_s) > 0 ? (int)llround(probes_per_s) : 1;
-    size_t off = 0;
-    for (int first = 1; first <= probes && off + 16 < sizeof per_s; first += pn) {
-        double worst = -1;
-        for (int i = first; i < first + pn && i <= probes; i++)
-            if (L.recv && L.recv[i] >= 0 && L.dlvd[i] >= 0 && L.recv[i] - L.dlvd[i] > worst)
-                worst = L.recv[i] - L.dlvd[i];
-        off += (size_t)snprintf(per_s + off, sizeof per_s - off, "%s%.0f", first > 1 ? "," : "",
-                                worst);
+    if (L.recv && m.d && m.s && w.d && w.s) {
+        lat_stats_of(&L, first, probes, pn, &m);
+        lat_stats_of(&L, 1, first - 1, pn, &w);
     }
+    int n = m.n, ns = m.n;
+    double *lat_d = m.d, *lat_s = m.s, mean = m.mean;
+    const char *per_s = m.per_s;
     printf("{\"rate_target\":%.0f,\"rate_achieved\":%.0f,\"seconds\":%.1f,\"background\":%" PRId64
            ",\"background_wraps\":%" PRId64 ",\"probes\":%d,\"seen\":%d,\"lost\":%d,"
            "\"delivery_failed\":%" PRId64 ",\"derived_read\":%" PRId64 ",\"warmup_ms\":%.1f,"
            "\"min_ms\":%.2f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,"
            "\"mean_ms\":%.2f,\"send_p50_ms\":%.2f,\"send_p99_ms\":%.2f,\"send_max_ms\":%.2f,"
-           "\"per_second_max_ms\":[%s],\"error\":\"%s\"}\n",
-           rate, achieved, seconds, background, b.wraps, probes, n, probes - n, L.dr_failed,
-           L.derived, warmup_ms, n ? lat_d[0] : -1, pct(lat_d, n, 0.5), pct(lat_d, n, 0.9),
-           pct(lat_d, n, 0.99), n ? lat_d[n - 1] : -1, n ? mean : -1, pct(lat_s, ns, 0.5),
-           pct(lat_s, ns, 0.99), ns ? lat_s[ns - 1] : -1, per_s, why);
+           "\"per_second_max_ms\":[%s],\"settle_seconds\":%.1f,\"settle_rate_achieved\":%.0f,"
+           "\"settle_probes\":%d,\"settle_seen\":%d,\"settle_p50_ms\":%.2f,"
+           "\"settle_p99_ms\":%.2f,\"settle_max_ms\":%.2f,\"settle_per_second_max_ms\":[%s],"
+           "\"error\":\"%s\"}\n",
+           rate, achieved, seconds, background, b.wraps, probes - first + 1, n,
+           probes - first + 1 - n, L.dr_failed, L.derived, warmup_ms, n ? lat_d[0] : -1,
+           pct(lat_d, n, 0.5), pct(lat_d, n, 0.9), pct(lat_d, n, 0.99), n ? lat_d[n - 1] : -1,
+           n ? mean : -1, pct(lat_s, ns, 0.5), pct(lat_s, ns, 0.99), ns ? lat_s[ns - 1] : -1, per_s,
+           settle_s, settle_rate, first - 1, w.n, pct(w.d, w.n, 0.5), pct(w.d, w.n, 0.99),
+           w.n ? w.d[w.n - 1] : -1, w.per_s, why);
     for (int i = 0; i < b.n; i++) {
         fclose(b.fp[i]);
         rd_kafka_topic_destroy(b.rkt[i]);
@@ -955,8 +1002,10 @@ done:;
     free(L.sent);
     free(L.dlvd);
     free(L.recv);
-    free(lat_d);
-    free(lat_s);
+    free(m.d);
+    free(m.s);
+    free(w.d);
+    free(w.s);
     pthread_mutex_destroy(&L.mu);
     return rc;
 }
@@ -972,8 +1021,8 @@ static int usage(void) {
             "                          [--beyond N] [--since-ms MS] [--timeout S] TOPIC...\n"
             "       " PROG " committed -b BOOT -g GROUP TOPIC...\n"
             "       " PROG " latency   -b BOOT --derived T --cloudtrail T --okta T --rate R\n"
-            "                          --seconds S [--probes-per-s P] [--warmup-timeout S]\n"
-            "                          [--drain-timeout S] TOPIC=FILE...\n");
+            "                          --seconds S [--probes-per-s P] [--settle S]\n"
+            "                          [--warmup-timeout S] [--drain-timeout S] TOPIC=FILE...\n");
     return 2;
 }
 
@@ -987,7 +1036,7 @@ int main(int argc, char **argv) {
     int ncfg = 0;
     until_mode until = UNTIL_DONE;
     int64_t beyond = 0, since = wall_ms();
-    double timeout = 900, rate = 0, seconds = 0, pps = 20, warm = 120, drain = 30;
+    double timeout = 900, rate = 0, seconds = 0, pps = 20, warm = 120, drain = 30, settle = 0;
     static const struct option opts[] = {{"brokers", required_argument, NULL, 'b'},
                                          {"config", required_argument, NULL, 'c'},
                                          {"group", required_argument, NULL, 'g'},
@@ -1003,6 +1052,7 @@ int main(int argc, char **argv) {
                                          {"seconds", required_argument, NULL, 'S'},
                                          {"probes-per-s", required_argument, NULL, 'p'},
                                          {"warmup-timeout", required_argument, NULL, 'w'},
+                                         {"settle", required_argument, NULL, 'L'},
                                          {"drain-timeout", required_argument, NULL, 'D'},
                                          {NULL, 0, NULL, 0}};
     optind = 2;
@@ -1063,6 +1113,9 @@ int main(int argc, char **argv) {
         case 'w':
             warm = atof(optarg);
             break;
+        case 'L':
+            settle = atof(optarg);
+            break;
         case 'D':
             drain = atof(optarg);
             break;
@@ -1087,6 +1140,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "watch") == 0 && group && facts)
         return cmd_watch(boot, group, facts, until, beyond, since, timeout, rest, nrest);
     if (strcmp(cmd, "latency") == 0 && derived && ct && okta && rate > 0 && seconds > 0 && pps > 0)
-        return cmd_latency(boot, derived, ct, okta, rate, seconds, pps, warm, drain, rest, nrest);
+        return cmd_latency(boot, derived, ct, okta, rate, seconds, pps, settle, warm, drain, rest,
+                           nrest);
     return usage();
 }

@@ -77,6 +77,19 @@ t = d['per_second_max_ms']
 assert len(t) == math.ceil(d['probes'] / 20) and min(t) >= 0, t
 assert abs(max(t) - d['max_ms']) <= 1, (t, d['max_ms'])
 PY"
+    # the settling load before the measured window: its probes came back
+    # and are reported apart from the figures
+    check "kafka-latency.json reports the settling phase's probes apart" \
+        "python3 - '$OUT/logs/kafka-latency.json' <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+w = d['settle_per_second_max_ms']
+assert d['settle_seconds'] > 0 and d['settle_probes'] > 0, d
+assert d['settle_seen'] == d['settle_probes'] and d['error'] == '', d
+assert len(w) == math.ceil(d['settle_probes'] / 20) and min(w) >= 0, w
+assert abs(max(w) - d['settle_max_ms']) <= 1, (w, d['settle_max_ms'])
+assert d['probes'] + d['settle_probes'] <= 20 * (d['seconds'] + d['settle_seconds']) + 2, d
+PY"
 else
     echo "note: java missing: the Kafka rows are skipped"
     check "the Kafka rows say they were skipped (no java)" \
