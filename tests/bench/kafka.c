@@ -737,8 +737,9 @@ static double pct(const double *v, int n, double q) {
     return v[k < 0 ? 0 : (k >= n ? n - 1 : k)];
 }
 
-/* Latencies (delivery report to read, and produce call to read) of probes
- * first..last, sorted; the counts in *n. */
+/* Latencies of probes first..last that came back: delivery report to read
+ * (d) and produce call to read (s), sorted, st->n of each; their mean and
+ * per-second worst. d and s are the caller's, with room for every probe. */
 typedef struct lat_stats {
     int n;
     double *d, *s; /* sorted */
