@@ -237,8 +237,10 @@ restored:
     return 0;
 }
 
-/* The engine of the partition whose state lives in dir. */
-static lg_engine *engine_open(lg_graphstage *s, const char *dir, char *errstr, size_t errstr_size) {
+/* The engine of partition p, whose state lives in <state_dir>/p<p>. */
+static lg_engine *engine_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_size) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/p%" PRId32, s->o->state_dir, p);
     lg_engine_opts eo = *s->o->engine;
     eo.state_dir = dir;
     eo.out = s->out;
@@ -262,10 +264,9 @@ static void pre_open(lg_graphstage *s) {
         long p = strtol(e->d_name + 1, &end, 10);
         if (*end || p < 0 || p >= MAX_PARTS || s->pre[p])
             continue;
-        char dir[4096], err[512];
-        snprintf(dir, sizeof dir, "%s/%s", s->o->state_dir, e->d_name);
+        char err[512];
         int64_t t0 = lg_mono_ms();
-        if (!(s->pre[p] = engine_open(s, dir, err, sizeof err)))
+        if (!(s->pre[p] = engine_open(s, (int32_t)p, err, sizeof err)))
             lg_log(LG_LOG_WARN, COMP, "partition %ld: opening its local state ahead: %s", p, err);
         else
             lg_log(LG_LOG_DEBUG, COMP, "partition %ld: local state opened ahead in %" PRId64 " ms",
@@ -290,8 +291,6 @@ static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_si
     }
     if (s->parts[p])
         return 0;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/p%" PRId32, s->o->state_dir, p);
     if (mkdir(s->o->state_dir, 0750) != 0 && errno != EEXIST) {
         snprintf(errstr, errstr_size, "cannot create %s: %s", s->o->state_dir, strerror(errno));
         return -1;
@@ -303,7 +302,7 @@ static int part_open(lg_graphstage *s, int32_t p, char *errstr, size_t errstr_si
     }
     pt->partition = p;
     pt->cl_delivered = -1;
-    pt->engine = s->pre[p] ? s->pre[p] : engine_open(s, dir, errstr, errstr_size);
+    pt->engine = s->pre[p] ? s->pre[p] : engine_open(s, p, errstr, errstr_size);
     s->pre[p] = NULL;
     if (!pt->engine) {
         free(pt);

@@ -969,9 +969,6 @@ done:;
         lat_stats_of(&L, first, probes, pn, &m);
         lat_stats_of(&L, 1, first - 1, pn, &w);
     }
-    int n = m.n, ns = m.n;
-    double *lat_d = m.d, *lat_s = m.s, mean = m.mean;
-    const char *per_s = m.per_s;
     printf("{\"rate_target\":%.0f,\"rate_achieved\":%.0f,\"seconds\":%.1f,\"background\":%" PRId64
            ",\"background_wraps\":%" PRId64 ",\"probes\":%d,\"seen\":%d,\"lost\":%d,"
            "\"delivery_failed\":%" PRId64 ",\"derived_read\":%" PRId64 ",\"warmup_ms\":%.1f,"
@@ -981,11 +978,11 @@ done:;
            "\"settle_probes\":%d,\"settle_seen\":%d,\"settle_p50_ms\":%.2f,"
            "\"settle_p99_ms\":%.2f,\"settle_max_ms\":%.2f,\"settle_per_second_max_ms\":[%s],"
            "\"error\":\"%s\"}\n",
-           rate, achieved, seconds, background, b.wraps, probes - first + 1, n,
-           probes - first + 1 - n, L.dr_failed, L.derived, warmup_ms, n ? lat_d[0] : -1,
-           pct(lat_d, n, 0.5), pct(lat_d, n, 0.9), pct(lat_d, n, 0.99), n ? lat_d[n - 1] : -1,
-           n ? mean : -1, pct(lat_s, ns, 0.5), pct(lat_s, ns, 0.99), ns ? lat_s[ns - 1] : -1, per_s,
-           settle_s, settle_rate, first - 1, w.n, pct(w.d, w.n, 0.5), pct(w.d, w.n, 0.99),
+           rate, achieved, seconds, background, b.wraps, probes - first + 1, m.n,
+           probes - first + 1 - m.n, L.dr_failed, L.derived, warmup_ms, m.n ? m.d[0] : -1,
+           pct(m.d, m.n, 0.5), pct(m.d, m.n, 0.9), pct(m.d, m.n, 0.99), m.n ? m.d[m.n - 1] : -1,
+           m.n ? m.mean : -1, pct(m.s, m.n, 0.5), pct(m.s, m.n, 0.99), m.n ? m.s[m.n - 1] : -1,
+           m.per_s, settle_s, settle_rate, first - 1, w.n, pct(w.d, w.n, 0.5), pct(w.d, w.n, 0.99),
            w.n ? w.d[w.n - 1] : -1, w.per_s, why);
     for (int i = 0; i < b.n; i++) {
         fclose(b.fp[i]);
