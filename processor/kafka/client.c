@@ -29,9 +29,15 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
     return conf_with(c, bootstrap, NULL, errstr, errstr_size);
 }
 
-rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap, char *errstr,
+rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap,
+                                        const char *queue_kbytes, char *errstr,
                                         size_t errstr_size) {
-    static const char *const defaults[] = {"fetch.max.bytes", LG_KAFKA_FETCH_BYTES,
-                                           "fetch.wait.max.ms", LG_KAFKA_FETCH_WAIT_MS, NULL};
+    const char *const defaults[] = {"fetch.max.bytes",
+                                    LG_KAFKA_FETCH_BYTES,
+                                    "fetch.wait.max.ms",
+                                    LG_KAFKA_FETCH_WAIT_MS,
+                                    queue_kbytes ? "queued.max.messages.kbytes" : NULL,
+                                    queue_kbytes,
+                                    NULL};
     return conf_with(c, bootstrap, defaults, errstr, errstr_size);
 }

@@ -20,15 +20,22 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
 /** The same for a consumer, with lineaged's consumer defaults set first so
  *  rdkafka.* keys override them: fetch responses bounded to
  *  LG_KAFKA_FETCH_BYTES (librdkafka's default, 50 MiB, is memory a busy
- *  instance holds per request) and a broker-side fetch wait of
- *  LG_KAFKA_FETCH_WAIT_MS (the latency a quiet topic adds). The prefetch
- *  queue keeps librdkafka's default (queued.max.messages.kbytes, 64 MiB):
- *  measured, a 16 MiB queue made the consumer pause for its fetch backoff
- *  and cut the parse stage's rate by two thirds. */
-rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap, char *errstr,
-                                        size_t errstr_size);
+ *  instance holds per request), a broker-side fetch wait of
+ *  LG_KAFKA_FETCH_WAIT_MS (the latency a quiet topic adds) and, when
+ *  queue_kbytes is not NULL, a prefetch queue (queued.max.messages.kbytes)
+ *  of that many KiB instead of librdkafka's 64 MiB. A small queue suits only
+ *  a consumer that is slower than its fetches: librdkafka 2.0.2 stops
+ *  fetching while the queue is full and decides again only up to a second
+ *  later (measured, a 16 MiB queue cut the parse stage's rate by a fifth to
+ *  two thirds). */
+rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap,
+                                        const char *queue_kbytes, char *errstr, size_t errstr_size);
 
 #define LG_KAFKA_FETCH_BYTES "8388608"
 #define LG_KAFKA_FETCH_WAIT_MS "100"
+/** The graph stage's facts consumer: a fact is about 400 bytes and the
+ *  stage applies facts slower than the broker serves them, so 16 MiB (about
+ *  40,000 facts) lasts longer than librdkafka waits before fetching again. */
+#define LG_KAFKA_FACTS_QUEUE_KBYTES "16384"
 
 #endif

@@ -141,7 +141,8 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
         from = lo;
     if (from >= hi)
         goto restored;
-    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(s->c, s->o->bootstrap, errstr, errstr_size);
+    rd_kafka_conf_t *conf =
+        lg_kafka_consumer_conf(s->c, s->o->bootstrap, NULL, errstr, errstr_size);
     if (!conf)
         return -1;
     if (rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||
@@ -505,8 +506,9 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
     char group[512];
     snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
     const char *topics[1] = {s->c->topics_facts};
-    s->consumer = lg_stage_open_consumer(s->c, o->bootstrap, group, topics, 1, rebalance, s, errstr,
-                                         errstr_size);
+    s->consumer =
+        lg_stage_open_consumer(s->c, o->bootstrap, group, topics, 1, LG_KAFKA_FACTS_QUEUE_KBYTES,
+                               rebalance, s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
     pre_open(s); /* while the group forms */

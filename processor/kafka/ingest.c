@@ -379,8 +379,8 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
         if (src != LG_SRC_NONE)
             topics[nt++] = s->topics[src];
     }
-    s->consumer = lg_stage_open_consumer(c, o->bootstrap, c->kafka_group_id, topics, nt, rebalance,
-                                         s, errstr, errstr_size);
+    s->consumer = lg_stage_open_consumer(c, o->bootstrap, c->kafka_group_id, topics, nt, NULL,
+                                         rebalance, s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
     lg_log(LG_LOG_INFO, COMP,

@@ -70,10 +70,11 @@ rd_kafka_t *lg_stage_producer(lg_sink *s) {
 
 rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, const char *group,
                                    const char *const *topics, size_t ntopics,
+                                   const char *queue_kbytes,
                                    void (*rb)(rd_kafka_t *, rd_kafka_resp_err_t,
                                               rd_kafka_topic_partition_list_t *, void *),
                                    void *opaque, char *errstr, size_t errstr_size) {
-    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(c, bootstrap, errstr, errstr_size);
+    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(c, bootstrap, queue_kbytes, errstr, errstr_size);
     if (!conf)
         return NULL;
     if (rd_kafka_conf_set(conf, "group.id", group, errstr, errstr_size) ||

@@ -34,9 +34,12 @@ rd_kafka_t *lg_stage_producer(lg_sink *s);
 
 /** A consumer in group `group` subscribed to topics, manual offsets, reading
  *  only committed transactional data, with the rebalance callback rb (or
- *  none) and opaque. NULL with errstr on error. */
+ *  none) and opaque; queue_kbytes bounds its prefetch queue (NULL:
+ *  librdkafka's default; see lg_kafka_consumer_conf). NULL with errstr on
+ *  error. */
 rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, const char *group,
                                    const char *const *topics, size_t ntopics,
+                                   const char *queue_kbytes,
                                    void (*rb)(rd_kafka_t *, rd_kafka_resp_err_t,
                                               rd_kafka_topic_partition_list_t *, void *),
                                    void *opaque, char *errstr, size_t errstr_size);

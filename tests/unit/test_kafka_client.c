@@ -1,0 +1,94 @@
+/* tests/unit/test_kafka_client.c - librdkafka configuration from lineaged's
+ * configuration (processor/kafka/client.h): the consumer defaults, the
+ * per-consumer prefetch queue bound, rdkafka.* keys overriding both, and a
+ * bad rdkafka.* key reported. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "processor/config.h"
+#include "processor/kafka/client.h"
+
+#include <string.h>
+
+/* The value of key in conf (a copy in buf). */
+static const char *get(rd_kafka_conf_t *conf, const char *key, char *buf, size_t size) {
+    size_t n = size;
+    assert_int_equal(rd_kafka_conf_get(conf, key, buf, &n), RD_KAFKA_CONF_OK);
+    return buf;
+}
+
+static void test_consumer_defaults(void **state) {
+    (void)state;
+    char err[512], v[64], lib[64];
+    rd_kafka_conf_t *fresh = rd_kafka_conf_new();
+    get(fresh, "queued.max.messages.kbytes", lib, sizeof lib);
+    rd_kafka_conf_destroy(fresh);
+
+    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(NULL, "k1:9092", NULL, err, sizeof err);
+    assert_non_null(conf);
+    assert_string_equal(get(conf, "bootstrap.servers", v, sizeof v), "k1:9092");
+    assert_string_equal(get(conf, "fetch.max.bytes", v, sizeof v), LG_KAFKA_FETCH_BYTES);
+    assert_string_equal(get(conf, "fetch.wait.max.ms", v, sizeof v), LG_KAFKA_FETCH_WAIT_MS);
+    /* no bound asked: librdkafka's own prefetch queue */
+    assert_string_equal(get(conf, "queued.max.messages.kbytes", v, sizeof v), lib);
+    rd_kafka_conf_destroy(conf);
+
+    conf = lg_kafka_consumer_conf(NULL, "k1:9092", LG_KAFKA_FACTS_QUEUE_KBYTES, err, sizeof err);
+    assert_non_null(conf);
+    assert_string_equal(get(conf, "queued.max.messages.kbytes", v, sizeof v),
+                        LG_KAFKA_FACTS_QUEUE_KBYTES);
+    assert_string_not_equal(LG_KAFKA_FACTS_QUEUE_KBYTES, lib);
+    rd_kafka_conf_destroy(conf);
+
+    /* a plain client gets none of the consumer defaults */
+    conf = lg_kafka_client_conf(NULL, "k1:9092", err, sizeof err);
+    assert_non_null(conf);
+    fresh = rd_kafka_conf_new();
+    char libfetch[64];
+    assert_string_equal(get(conf, "fetch.max.bytes", v, sizeof v),
+                        get(fresh, "fetch.max.bytes", libfetch, sizeof libfetch));
+    rd_kafka_conf_destroy(fresh);
+    rd_kafka_conf_destroy(conf);
+}
+
+static void test_rdkafka_keys_override(void **state) {
+    (void)state;
+    char err[512], v[64];
+    lg_config *c = lg_config_new();
+    assert_int_equal(lg_config_load_string(c, "t.conf",
+                                           "rdkafka.queued.max.messages.kbytes = 4096\n"
+                                           "rdkafka.fetch.max.bytes = 1048576\n",
+                                           err, sizeof err),
+                     0);
+    rd_kafka_conf_t *conf =
+        lg_kafka_consumer_conf(c, "k1:9092", LG_KAFKA_FACTS_QUEUE_KBYTES, err, sizeof err);
+    assert_non_null(conf);
+    assert_string_equal(get(conf, "queued.max.messages.kbytes", v, sizeof v), "4096");
+    assert_string_equal(get(conf, "fetch.max.bytes", v, sizeof v), "1048576");
+    rd_kafka_conf_destroy(conf);
+    lg_config_destroy(c);
+}
+
+static void test_bad_rdkafka_key(void **state) {
+    (void)state;
+    char err[512] = "";
+    lg_config *c = lg_config_new();
+    assert_int_equal(
+        lg_config_load_string(c, "t.conf", "rdkafka.no.such.property = 1\n", err, sizeof err), 0);
+    assert_null(lg_kafka_consumer_conf(c, "k1:9092", NULL, err, sizeof err));
+    assert_non_null(strstr(err, "no.such.property"));
+    lg_config_destroy(c);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_consumer_defaults),
+        cmocka_unit_test(test_rdkafka_keys_override),
+        cmocka_unit_test(test_bad_rdkafka_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
