@@ -36,10 +36,11 @@
  *                          --rate R --seconds S [--probes-per-s P] [--settle S]
  *                          [--warmup-timeout S] [--drain-timeout S] TOPIC=FILE...
  *       end-to-end latency: produces the background files (interleaved by
- *       size, wrapping around) at R messages/s for S seconds; P of those
- *       messages a second are probes: CloudTrail CreateUser calls made by the
- *       IAM Identity Center session of a person whom an Okta
- *       user.lifecycle.deactivate (produced first) made departed, each
+ *       line count, so they end together; each wraps around) at R
+ *       messages/s for S seconds; P of those messages a second are probes:
+ *       CloudTrail CreateUser calls made by the IAM Identity Center session
+ *       of a person whom an Okta user.lifecycle.deactivate (produced
+ *       first) made departed, each
  *       creating a new IAM user, so each probe makes lineaged announce
  *       orphan.new for that user at once. A read_committed consumer of the
  *       derived topic matches each orphan.new to its probe by the user name.
@@ -694,8 +695,10 @@ static int lat_probe(lat *L, rd_kafka_topic_t *ct, int id) {
     return produce1(L->prod, ct, buf, (size_t)n, (void *)(intptr_t)(id + 1)) ? -1 : 0;
 }
 
-/* The background: the files interleaved in proportion to their sizes,
- * each wrapping around at its end. */
+/* The background: the files interleaved in proportion to their line
+ * counts, so that they all reach their ends together (in proportion to
+ * their bytes, a file of shorter records ran out and wrapped first), each
+ * wrapping around at its end. */
 typedef struct bg {
     rd_kafka_topic_t *rkt[MAX_TOPICS];
     FILE *fp[MAX_TOPICS];
@@ -705,6 +708,21 @@ typedef struct bg {
     char *line;
     size_t cap;
 } bg;
+
+/* The lines of fp (its last line may lack a newline); fp is rewound. */
+static double count_lines(FILE *fp) {
+    static char buf[1 << 16];
+    double lines = 0;
+    size_t n;
+    int last = '\n';
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+        for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++)
+            lines++;
+        last = buf[n - 1];
+    }
+    rewind(fp);
+    return lines + (last != '\n');
+}
 
 static int bg_next(lat *L, bg *b) {
     int best = 0;
@@ -882,7 +900,7 @@ static int cmd_latency(const char *boot, const char *derived, const char *ct_top
             goto done;
         }
         b.rkt[b.n] = rd_kafka_topic_new(L.prod, args[i], NULL);
-        b.weight[b.n] = (double)st.st_size;
+        b.weight[b.n] = count_lines(b.fp[b.n]);
         b.n++;
     }
     if (b.n == 0) {
