@@ -833,7 +833,7 @@ kafka_state() {
     # restore: the same instance on an empty disk
     say "Kafka state: restore from the changelog onto an empty disk"
     kafka_conf rs "$work/rs-restore" rs
-    local rl=$log_dir/kafka-restore.log line=""
+    local rl=$log_dir/kafka-restore.log line="" rrss=""
     lg_start "$work/rs.conf" "$rl"
     for ((i = 0; i < ${kafka_timeout%.*} * 10; i++)); do
         line=$(grep -m1 'state restored from' "$rl")
@@ -841,6 +841,7 @@ kafka_state() {
         [[ -e /proc/$LGPID ]] || break
         sleep 0.1
     done
+    rrss=$(proc_hwm_mb "$LGPID")
     lg_stop
     local rec ms
     rec=$(echo "$line" | sed -n 's/.*(\([0-9]*\) records from offset beginning in \([0-9]*\) ms).*/\1/p')
@@ -848,7 +849,7 @@ kafka_state() {
     if [[ -n $rec && -n $ms && $ms -gt 0 ]]; then
         add_row state.restore_records_per_s "restore from the changelog onto an empty disk" \
             "$(calc "$rec * 1000 / $ms")" "records/s" ">=" 100000 "[]" \
-            "$rec changelog records in $ms ms (the graph stage's log line), ${nhis:-?} NHIs"
+            "$rec changelog records in $ms ms (the graph stage's log line), ${nhis:-?} NHIs; peak RSS of the restoring process ${rrss:-?} MB"
     else
         fail_row state.restore_records_per_s "restore from the changelog" "records/s" ">=" \
             100000 "no restore line (logs/kafka-restore.log)"
