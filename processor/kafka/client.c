@@ -32,6 +32,8 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
 rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap,
                                         const char *queue_kbytes, char *errstr,
                                         size_t errstr_size) {
+    /* key, value pairs up to a NULL key: without a queue bound the list
+     * ends before the queue's pair */
     const char *const defaults[] = {"fetch.max.bytes",
                                     LG_KAFKA_FETCH_BYTES,
                                     "fetch.wait.max.ms",

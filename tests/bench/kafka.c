@@ -711,7 +711,7 @@ typedef struct bg {
 
 /* The lines of fp (its last line may lack a newline); fp is rewound. */
 static double count_lines(FILE *fp) {
-    static char buf[1 << 16];
+    char buf[1 << 16];
     double lines = 0;
     size_t n;
     int last = '\n';
