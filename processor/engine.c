@@ -60,8 +60,10 @@ lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errst
         e->opts.deadletter = opts->out;
     if (!e->opts.sink_flush_timeout_ms)
         e->opts.sink_flush_timeout_ms = 30000;
-    lg_graph_opts go = {
-        .cache_mb = opts->cache_mb, .max_cached = opts->cache_nodes, .changelog = opts->changelog};
+    lg_graph_opts go = {.cache_mb = opts->cache_mb,
+                        .max_cached = opts->cache_nodes,
+                        .changelog = opts->changelog,
+                        .async_write = opts->async_write};
     if (!(e->graph = lg_graph_open(opts->state_dir, &go, errstr, errstr_size)))
         goto fail;
     if (!(e->detect = lg_detect_new(e->graph)) || !(e->src = lg_source_ctx_new())) {
@@ -269,6 +271,10 @@ static int write_batch(lg_engine *e, const lg_pair *pos, size_t npos, char *errs
 fail:
     lg_engine_abort(e);
     return -1;
+}
+
+int lg_engine_sync(lg_engine *e, char *errstr, size_t errstr_size) {
+    return lg_graph_sync(e->graph, errstr, errstr_size);
 }
 
 void lg_engine_abort(lg_engine *e) {

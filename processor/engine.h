@@ -46,6 +46,10 @@ typedef struct lg_engine_opts {
     int sink_flush_timeout_ms; /* 0 = default 30000 */
     bool changelog;            /* capture state changes for lg_engine_changes() */
     int64_t ownerless_hold_ms; /* privileged_key.ownerless hold (detect.h); 0 = none */
+    bool async_write;          /* write each batch on a writer thread while the next
+                                  is processed (lg_graph_opts.async_write): only
+                                  for drivers whose positions live in the state
+                                  alone (replay); call lg_engine_sync() at the end */
 } lg_engine_opts;
 
 /** Where a message came from, for the dead-letter output. Borrowed. */
@@ -121,12 +125,17 @@ int lg_engine_restore(lg_engine *e, int cf, const char *key, size_t klen, const 
  *  (key, value) pair stored in the state's meta column family (e.g.
  *  key "kafka/cloudtrail/0", value the next offset as text). Returns 0 or -1
  *  with errstr. On -1 nothing of the batch is durable and the caller must
- *  not acknowledge its input. */
+ *  not acknowledge its input. With opts.async_write, 0 means the batch's
+ *  write has started (lg_engine_sync). */
 int lg_engine_commit(lg_engine *e, const lg_pair *pos, size_t npos, char *errstr,
                      size_t errstr_size);
 
 /** Drops the pending (uncommitted) batch. */
 void lg_engine_abort(lg_engine *e);
+
+/** With opts.async_write: waits until every committed batch is on disk.
+ *  Returns 0 or -1 with errstr when a batch's write failed. */
+int lg_engine_sync(lg_engine *e, char *errstr, size_t errstr_size);
 
 /** Reads a committed position into a malloc'd NUL-terminated string
  *  (*out, caller frees) or sets *out = NULL when absent. Returns 0 or -1. */

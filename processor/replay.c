@@ -182,6 +182,9 @@ int lg_replay_run(const lg_replay_opts *o, char *errstr, size_t errstr_size) {
         goto cleanup;
     eo.out = out;
     eo.deadletter = r.dl;
+    /* the positions live in the state alone: a batch's write can overlap
+     * the next batch */
+    eo.async_write = true;
     r.engine = lg_engine_open(&eo, errstr, errstr_size);
     if (!r.engine)
         goto cleanup;
@@ -198,6 +201,8 @@ int lg_replay_run(const lg_replay_opts *o, char *errstr, size_t errstr_size) {
         if (lg_engine_commit(r.engine, NULL, 0, errstr, errstr_size) != 0)
             goto cleanup;
     }
+    if (lg_engine_sync(r.engine, errstr, errstr_size) != 0)
+        goto cleanup;
     if (!*o->running) {
         snprintf(errstr, errstr_size, "interrupted by a signal (committed batches are kept)");
         print_summary(lg_engine_get_stats(r.engine), now_s() - t0, true);

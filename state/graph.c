@@ -6,6 +6,7 @@
 
 #include <rocksdb/c.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,20 @@ typedef struct centry {
     uint8_t hits; /* cache hits since loaded or last kept (saturating) */
 } centry;
 
+struct plink {
+    char *from, *to;
+    char link;
+    uint32_t prev; /* index + 1 of the previous link with the same from, 0 = none */
+};
+
+/* links added by a batch, indexed by from-id; the set owns its strings */
+typedef struct plinkset {
+    struct plink *v;
+    size_t n, cap;
+    uint32_t *idx; /* open addressing: index + 1 of the last plink of a from-id */
+    size_t icap;
+} plinkset;
+
 struct lg_graph {
     rocksdb_t *db;
     rocksdb_options_t *opts;
@@ -41,6 +56,19 @@ struct lg_graph {
     rocksdb_readoptions_t *ro_links; /* ro, seeks bounded to one from-id */
     rocksdb_writeoptions_t *wo;
     rocksdb_writebatch_t *wb; /* the pending batch (reads never go through it) */
+    /* async_write: the previous batch, written by a thread of its own while
+     * this one is built; until the write is joined its dedupe keys and links
+     * stay readable beside it (seen_prev, plinks_prev) and its nodes stay in
+     * the node cache (no trim while a write is in flight) */
+    bool async_write;
+    bool handed;                      /* wb_prev went to the writer and is not released */
+    bool writing;                     /* the writer is at it (under wlock) */
+    bool writer_started, writer_stop; /* writer_stop under wlock */
+    pthread_t writer;
+    pthread_mutex_t wlock; /* guards writing and writer_stop with the writer */
+    pthread_cond_t wcond;
+    rocksdb_writebatch_t *wb_prev; /* the batch being written; owned by writer until joined */
+    char *write_err;               /* the writer's RocksDB error, read after the join */
     /* an iterator over the committed links, kept for the batch: nothing is
      * written to the database between two commits, so one iterator serves
      * every lg_graph_links call of a batch (the detectors make one per
@@ -49,11 +77,10 @@ struct lg_graph {
     bool links_busy; /* links_it is in use by a caller up the stack */
     /* read-your-writes for the pending batch, kept beside it */
     lg_bset seen_batch;   /* dedupe keys added in this batch */
-    struct plink *plinks; /* links added in this batch */
-    size_t nplinks, capplinks;
-    uint32_t *plink_idx; /* open addressing: index + 1 of the last plink of a from-id */
-    size_t plink_cap;
-    lg_bset held; /* held-back candidates (committed + pending) */
+    lg_bset seen_prev;    /* and in the batch being written (async_write) */
+    plinkset plinks;      /* links added in this batch */
+    plinkset plinks_prev; /* and in the batch being written (async_write) */
+    lg_bset held;         /* held-back candidates (committed + pending) */
     bool read_only;
     bool secondary;
     size_t max_cached;
@@ -98,12 +125,6 @@ static void set_err(char *errstr, size_t n, const char *what, char *rerr) {
 
 /* Every state write of a batch goes through here (captured for the
  * changelog when enabled). */
-struct plink {
-    char *from, *to;
-    char link;
-    uint32_t prev; /* index + 1 of the previous link with the same from, 0 = none */
-};
-
 static void batch_put(lg_graph *g, int cf, const char *k, size_t kn, const char *v, size_t vn) {
     if (v)
         rocksdb_writebatch_put_cf(g->wb, g->cf[cf], k, kn, v, vn);
@@ -384,43 +405,43 @@ static centry *node_ref(lg_graph *g, const char *id, size_t n, lg_node_kind kind
 /* ---- links ---- */
 
 /* Index slot of from-id (found, or the free slot where it goes). */
-static uint32_t *plink_slot(lg_graph *g, const char *from, size_t fn, uint64_t h) {
-    size_t j = h & (g->plink_cap - 1);
-    while (g->plink_idx[j]) {
-        const char *f = g->plinks[g->plink_idx[j] - 1].from;
+static uint32_t *plink_slot(plinkset *ps, const char *from, size_t fn, uint64_t h) {
+    size_t j = h & (ps->icap - 1);
+    while (ps->idx[j]) {
+        const char *f = ps->v[ps->idx[j] - 1].from;
         if (strncmp(f, from, fn) == 0 && f[fn] == '\0')
             break;
-        j = (j + 1) & (g->plink_cap - 1);
+        j = (j + 1) & (ps->icap - 1);
     }
-    return &g->plink_idx[j];
+    return &ps->idx[j];
 }
 
-static int plink_add(lg_graph *g, const char *from, size_t fn, char link, const char *to,
+static int plink_add(plinkset *ps, const char *from, size_t fn, char link, const char *to,
                      size_t tn) {
-    if ((g->nplinks + 1) * 2 > g->plink_cap) {
-        size_t cap = g->plink_cap ? g->plink_cap * 2 : 256;
+    if ((ps->n + 1) * 2 > ps->icap) {
+        size_t cap = ps->icap ? ps->icap * 2 : 256;
         uint32_t *ni = calloc(cap, sizeof *ni);
         if (!ni)
             return -1;
-        free(g->plink_idx);
-        g->plink_idx = ni;
-        g->plink_cap = cap;
+        free(ps->idx);
+        ps->idx = ni;
+        ps->icap = cap;
         /* re-index: the newest link of each from-id heads its chain */
-        for (size_t i = 0; i < g->nplinks; i++) {
-            const char *f = g->plinks[i].from;
-            *plink_slot(g, f, strlen(f), lg_bset_hash(f, strlen(f))) = (uint32_t)i + 1;
+        for (size_t i = 0; i < ps->n; i++) {
+            const char *f = ps->v[i].from;
+            *plink_slot(ps, f, strlen(f), lg_bset_hash(f, strlen(f))) = (uint32_t)i + 1;
         }
     }
-    if (g->nplinks == g->capplinks) {
-        size_t cap = g->capplinks ? g->capplinks * 2 : 256;
-        struct plink *np = realloc(g->plinks, cap * sizeof *np);
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 256;
+        struct plink *np = realloc(ps->v, cap * sizeof *np);
         if (!np)
             return -1;
-        g->plinks = np;
-        g->capplinks = cap;
+        ps->v = np;
+        ps->cap = cap;
     }
-    uint32_t *slot = plink_slot(g, from, fn, lg_bset_hash(from, fn));
-    struct plink *pl = &g->plinks[g->nplinks];
+    uint32_t *slot = plink_slot(ps, from, fn, lg_bset_hash(from, fn));
+    struct plink *pl = &ps->v[ps->n];
     pl->from = strndup(from, fn);
     pl->to = strndup(to, tn);
     pl->link = link;
@@ -430,25 +451,45 @@ static int plink_add(lg_graph *g, const char *from, size_t fn, char link, const 
         free(pl->to);
         return -1;
     }
-    *slot = (uint32_t)++g->nplinks;
+    *slot = (uint32_t)++ps->n;
     return 0;
 }
 
-static void plinks_clear(lg_graph *g) {
-    for (size_t i = 0; i < g->nplinks; i++) {
-        free(g->plinks[i].from);
-        free(g->plinks[i].to);
+static void plinks_clear(plinkset *ps) {
+    for (size_t i = 0; i < ps->n; i++) {
+        free(ps->v[i].from);
+        free(ps->v[i].to);
     }
-    g->nplinks = 0;
-    if (g->plink_idx)
-        memset(g->plink_idx, 0, g->plink_cap * sizeof *g->plink_idx);
+    ps->n = 0;
+    if (ps->idx)
+        memset(ps->idx, 0, ps->icap * sizeof *ps->idx);
+}
+
+static void plinks_free(plinkset *ps) {
+    plinks_clear(ps);
+    free(ps->v);
+    free(ps->idx);
+    *ps = (plinkset){0};
+}
+
+/* Calls cb for the links of a set from id (any type when link is 0). */
+static int plinks_each(plinkset *ps, const char *id, size_t n, char link,
+                       int (*cb)(void *opaque, const char *to, char link), void *opaque) {
+    if (!ps->n)
+        return 0;
+    int rc = 0;
+    uint32_t at = *plink_slot(ps, id, n, lg_bset_hash(id, n));
+    for (; at && !rc; at = ps->v[at - 1].prev)
+        if (!link || ps->v[at - 1].link == link)
+            rc = cb(opaque, ps->v[at - 1].to, ps->v[at - 1].link);
+    return rc;
 }
 
 static int put_link(lg_graph *g, const char *from, size_t fn, char link, const char *to,
                     size_t tn) {
     if (!fn || !tn)
         return 0;
-    return plink_add(g, from, fn, link, to, tn); /* written, sorted, at prepare */
+    return plink_add(&g->plinks, from, fn, link, to, tn); /* written, sorted, at prepare */
 }
 
 int lg_graph_links(lg_graph *g, const char *id, char link,
@@ -471,16 +512,14 @@ int lg_graph_links(lg_graph *g, const char *id, char link,
         g->links_busy = true;
     int rc = 0;
     char *to = NULL;
-    /* links added by the pending batch first (a link both pending and
-     * committed may be seen twice: callers keep visited sets) */
-    if (g->nplinks) {
-        uint32_t at = *plink_slot(g, id, n, lg_bset_hash(id, n));
-        for (; at && !rc; at = g->plinks[at - 1].prev)
-            if (!link || g->plinks[at - 1].link == link)
-                rc = cb(opaque, g->plinks[at - 1].to, g->plinks[at - 1].link);
-        if (rc)
-            goto done;
-    }
+    /* links added by the pending batch and by the one being written first
+     * (a link both pending and committed may be seen twice: callers keep
+     * visited sets) */
+    rc = plinks_each(&g->plinks, id, n, link, cb, opaque);
+    if (!rc)
+        rc = plinks_each(&g->plinks_prev, id, n, link, cb, opaque);
+    if (rc)
+        goto done;
     for (rocksdb_iter_seek(it, prefix, plen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
         size_t klen;
         const char *k = rocksdb_iter_key(it, &klen);
@@ -571,10 +610,10 @@ static int held_load_one(void *opaque, const char *to, char link) {
 /* (Re)reads the committed held-back set. */
 static int held_load(lg_graph *g) {
     lg_bset_clear(&g->held);
-    size_t keep = g->nplinks;
-    g->nplinks = 0; /* committed only */
+    plinkset keep = g->plinks; /* committed only (no write is in flight) */
+    g->plinks = (plinkset){0};
     int rc = lg_graph_links(g, PENDING_ID, PENDING_LINK, held_load_one, &g->held);
-    g->nplinks = keep;
+    g->plinks = keep;
     return rc;
 }
 
@@ -625,6 +664,7 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     g->capture = o->changelog;
     g->secondary = o->secondary_dir != NULL;
     g->read_only = o->read_only || g->secondary;
+    g->async_write = o->async_write && !g->read_only && !g->capture;
     g->max_cached = o->max_cached ? o->max_cached : 200000;
     g->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(g->opts, 1);
@@ -680,6 +720,7 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     rocksdb_readoptions_set_prefix_same_as_start(g->ro_links, 1);
     g->wo = rocksdb_writeoptions_create();
     g->wb = rocksdb_writebatch_create();
+    g->wb_prev = rocksdb_writebatch_create();
     if (held_load(g) < 0) {
         set_err(errstr, errstr_size, "read the held-back candidates", NULL);
         lg_graph_close(g);
@@ -687,6 +728,8 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     }
     return g;
 }
+
+static int write_join(lg_graph *g, char *errstr, size_t errstr_size);
 
 static void batch_reset(lg_graph *g) {
     usestr_reset(g, false);
@@ -705,7 +748,7 @@ static void batch_reset(lg_graph *g) {
     }
     lg_wbuf_reset(&g->changes);
     lg_bset_clear(&g->seen_batch);
-    plinks_clear(g);
+    plinks_clear(&g->plinks);
     if (g->wb)
         rocksdb_writebatch_clear(g->wb);
 }
@@ -727,6 +770,19 @@ int lg_graph_refresh(lg_graph *g, char *errstr, size_t errstr_size) {
 void lg_graph_close(lg_graph *g) {
     if (!g)
         return;
+    char err[512];
+    if (write_join(g, err, sizeof err) < 0)
+        fprintf(stderr, "lineaged: %s\n", err);
+    if (g->writer_started) {
+        pthread_mutex_lock(&g->wlock);
+        g->writer_stop = true;
+        pthread_cond_broadcast(&g->wcond);
+        pthread_mutex_unlock(&g->wlock);
+        pthread_join(g->writer, NULL);
+        pthread_mutex_destroy(&g->wlock);
+        pthread_cond_destroy(&g->wcond);
+    }
+    free(g->write_err);
     batch_reset(g);
     cache_clear(g);
     free(g->tab);
@@ -740,11 +796,13 @@ void lg_graph_close(lg_graph *g) {
     lg_wbuf_free(&g->changes);
     if (g->wb)
         rocksdb_writebatch_destroy(g->wb);
+    if (g->wb_prev)
+        rocksdb_writebatch_destroy(g->wb_prev);
     lg_bset_free(&g->seen_batch);
+    lg_bset_free(&g->seen_prev);
     lg_bset_free(&g->held);
-    plinks_clear(g);
-    free(g->plinks);
-    free(g->plink_idx);
+    plinks_free(&g->plinks);
+    plinks_free(&g->plinks_prev);
     for (int i = 0; i < CF_COUNT; i++)
         if (g->cf[i])
             rocksdb_column_family_handle_destroy(g->cf[i]);
@@ -788,7 +846,7 @@ static void seen_key(lg_source src, lg_str id, unsigned char out[16]) {
 int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, char *errstr, size_t errstr_size) {
     unsigned char k[16];
     seen_key(src, id, k);
-    if (lg_bset_has(&g->seen_batch, k, sizeof k))
+    if (lg_bset_has(&g->seen_batch, k, sizeof k) || lg_bset_has(&g->seen_prev, k, sizeof k))
         return 1;
     char *err = NULL;
     rocksdb_pinnableslice_t *v =
@@ -1363,7 +1421,7 @@ static int cmp_plink(const void *a, const void *b) {
 
 static int put_sorted(lg_graph *g) {
     size_t n = g->seen_batch.n;
-    size_t m = g->nplinks > n ? g->nplinks : n;
+    size_t np = g->plinks.n, m = np > n ? np : n;
     void **v = malloc((m ? m : 1) * sizeof *v);
     if (!v)
         return -1;
@@ -1373,12 +1431,12 @@ static int put_sorted(lg_graph *g) {
         qsort(v, n, sizeof *v, cmp_seen);
     for (size_t i = 0; i < n; i++)
         batch_put(g, CF_SEEN, v[i], 16, "", 0);
-    for (size_t i = 0; i < g->nplinks; i++)
-        v[i] = &g->plinks[i];
-    if (g->nplinks > 1)
-        qsort(v, g->nplinks, sizeof *v, cmp_plink);
+    for (size_t i = 0; i < np; i++)
+        v[i] = &g->plinks.v[i];
+    if (np > 1)
+        qsort(v, np, sizeof *v, cmp_plink);
     char stackbuf[512];
-    for (size_t i = 0; i < g->nplinks; i++) {
+    for (size_t i = 0; i < np; i++) {
         const struct plink *pl = v[i];
         size_t fn = strlen(pl->from), tn = strlen(pl->to), klen = fn + tn + 2;
         char *k = klen <= sizeof stackbuf ? stackbuf : malloc(klen);
@@ -1464,6 +1522,80 @@ int lg_graph_restore_put(lg_graph *g, int cf, const char *key, size_t klen, cons
     return 0;
 }
 
+static void *writer_main(void *arg) {
+    lg_graph *g = arg;
+    pthread_setname_np(pthread_self(), "lg state write");
+    pthread_mutex_lock(&g->wlock);
+    for (;;) {
+        while (!g->writing && !g->writer_stop)
+            pthread_cond_wait(&g->wcond, &g->wlock);
+        if (!g->writing)
+            break;
+        pthread_mutex_unlock(&g->wlock);
+        rocksdb_write(g->db, g->wo, g->wb_prev, &g->write_err);
+        pthread_mutex_lock(&g->wlock);
+        g->writing = false;
+        pthread_cond_broadcast(&g->wcond);
+    }
+    pthread_mutex_unlock(&g->wlock);
+    return NULL;
+}
+
+/* Joins the write in flight, if any, and lets its batch go. Returns 0, or
+ * -1 with errstr when that write (or any earlier one) failed: the error
+ * sticks, since the state on disk then lacks a batch its caller committed. */
+static int write_join(lg_graph *g, char *errstr, size_t errstr_size) {
+    if (g->handed) {
+        pthread_mutex_lock(&g->wlock);
+        while (g->writing)
+            pthread_cond_wait(&g->wcond, &g->wlock);
+        pthread_mutex_unlock(&g->wlock);
+        g->handed = false;
+        rocksdb_writebatch_clear(g->wb_prev);
+        lg_bset_clear(&g->seen_prev);
+        plinks_clear(&g->plinks_prev);
+    }
+    if (g->write_err) {
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "state: write batch: %s", g->write_err);
+        return -1;
+    }
+    return 0;
+}
+
+int lg_graph_sync(lg_graph *g, char *errstr, size_t errstr_size) {
+    return g ? write_join(g, errstr, errstr_size) : 0;
+}
+
+/* Hands the prepared batch to a writer thread; the batch's dedupe keys and
+ * links move to the *_prev sets, where reads still find them until the
+ * write is joined. Falls back to writing here when no thread can start. */
+static int write_async(lg_graph *g, char *errstr, size_t errstr_size) {
+    rocksdb_writebatch_t *wb = g->wb;
+    g->wb = g->wb_prev;
+    g->wb_prev = wb;
+    lg_bset t = g->seen_prev;
+    g->seen_prev = g->seen_batch;
+    g->seen_batch = t;
+    plinkset p = g->plinks_prev;
+    g->plinks_prev = g->plinks;
+    g->plinks = p;
+    if (!g->writer_started) {
+        if (pthread_mutex_init(&g->wlock, NULL) != 0 || pthread_cond_init(&g->wcond, NULL) != 0 ||
+            pthread_create(&g->writer, NULL, writer_main, g) != 0) {
+            set_err(errstr, errstr_size, "start the writer thread", NULL);
+            return -1;
+        }
+        g->writer_started = true;
+    }
+    pthread_mutex_lock(&g->wlock);
+    g->writing = true;
+    pthread_cond_broadcast(&g->wcond);
+    pthread_mutex_unlock(&g->wlock);
+    g->handed = true;
+    return 0;
+}
+
 int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const *pos_vals,
                     size_t npos, char *errstr, size_t errstr_size) {
     if (g->read_only) {
@@ -1475,11 +1607,19 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
     for (size_t i = 0; i < npos; i++)
         batch_put(g, CF_DEFAULT, pos_keys[i], strlen(pos_keys[i]), pos_vals[i],
                   strlen(pos_vals[i]));
-    char *err = NULL;
-    rocksdb_write(g->db, g->wo, g->wb, &err);
-    if (err) {
-        set_err(errstr, errstr_size, "write batch", err);
+    /* the previous batch first: batches reach the disk in order */
+    if (write_join(g, errstr, errstr_size) < 0)
         return -1;
+    if (g->async_write && !g->restored) {
+        if (write_async(g, errstr, errstr_size) < 0)
+            return -1;
+    } else {
+        char *err = NULL;
+        rocksdb_write(g->db, g->wo, g->wb, &err);
+        if (err) {
+            set_err(errstr, errstr_size, "write batch", err);
+            return -1;
+        }
     }
     batch_reset(g);
     if (g->restored) {
@@ -1491,12 +1631,17 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
         }
         g->restored = false;
     } else if (g->count > g->max_cached) {
+        /* a trimmed node is read back from the disk: the batch that last
+         * wrote it must be there */
+        if (write_join(g, errstr, errstr_size) < 0)
+            return -1;
         cache_trim(g);
     }
     return 0;
 }
 
 void lg_graph_abort(lg_graph *g) {
+    write_join(g, NULL, 0); /* a failed write fails the next commit */
     batch_reset(g);
     cache_clear(g);
     g->restored = false;
@@ -1505,6 +1650,8 @@ void lg_graph_abort(lg_graph *g) {
 }
 
 int lg_graph_meta_get(lg_graph *g, const char *key, char **out, char *errstr, size_t errstr_size) {
+    if (write_join(g, errstr, errstr_size) < 0)
+        return -1;
     char *err = NULL;
     size_t vlen;
     char *v = rocksdb_get_cf(g->db, g->ro, g->cf[CF_DEFAULT], key, strlen(key), &vlen, &err);
@@ -1525,6 +1672,8 @@ int lg_graph_meta_get(lg_graph *g, const char *key, char **out, char *errstr, si
 }
 
 int lg_graph_foreach(lg_graph *g, int (*cb)(void *opaque, lg_node *n), void *opaque) {
+    if (write_join(g, NULL, 0) < 0)
+        return -1;
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(g->db, g->ro, g->cf[CF_NODES]);
     int rc = 0;
     for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !rc; rocksdb_iter_next(it)) {

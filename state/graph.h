@@ -13,11 +13,17 @@
  *   seen     - source byte + event id -> "" (re-delivery dedupe)
  *
  * Batches: all changes since the last lg_graph_commit() are pending in a
- * RocksDB WriteBatchWithIndex (reads see them) and in dirty cached nodes;
- * commit writes them and the input positions in one atomic write.
+ * RocksDB write batch, and reads see them through the dirty cached nodes and
+ * the batch's dedupe keys and links kept beside it; commit writes them and
+ * the input positions in one atomic write. With lg_graph_opts.async_write
+ * that write runs on a thread of its own ("lg state write") while the caller
+ * builds the next batch: batches still reach the disk whole and in order,
+ * reads still see every committed batch, and lg_graph_sync() waits until
+ * the last one is on disk.
  *
  * Ownership: the graph owns every lg_node it returns; a returned pointer
- * stays valid until the next commit or abort. Not thread-safe.
+ * stays valid until the next commit or abort. Not thread-safe: one caller
+ * thread per graph (the writer thread is internal).
  */
 #ifndef LG_STATE_GRAPH_H
 #define LG_STATE_GRAPH_H
@@ -52,6 +58,12 @@ typedef struct lg_graph_opts {
                           instance (read-only, safe beside a running daemon;
                           its own files go in this directory);
                           lg_graph_refresh() catches up with the daemon */
+    bool async_write;          /* write committed batches on a writer thread (see
+                                  the file comment); only for callers whose own
+                                  progress is the positions in the state (a
+                                  replay), since lg_graph_commit() returns
+                                  before the batch is durable. Ignored when
+                                  read-only or with changelog. */
 } lg_graph_opts;
 
 /** Opens or creates the graph in dir. NULL + errstr on error. */
@@ -168,9 +180,17 @@ const char *lg_basis_name(lg_basis b);
 /* ---- batches and positions ---- */
 
 /** Writes all pending changes and the positions (key, value) atomically.
- *  Returns 0, or -1 with errstr (then nothing was written; call abort). */
+ *  Returns 0, or -1 with errstr (then nothing of this batch was written; call
+ *  abort). With async_write it first waits for the previous batch's write
+ *  and fails when that write failed (so did every later commit), then
+ *  starts this batch's write and returns. */
 int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const *pos_vals,
                     size_t npos, char *errstr, size_t errstr_size);
+
+/** Waits until every committed batch is on disk (async_write; otherwise a
+ *  no-op). Returns 0, or -1 with errstr when a batch's write failed. NULL is
+ *  a no-op. */
+int lg_graph_sync(lg_graph *g, char *errstr, size_t errstr_size);
 
 /** Column families, as numbered in changelog records. */
 #define LG_CF_META 0

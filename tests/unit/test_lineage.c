@@ -54,6 +54,9 @@ static int cap_emit(void *opaque, const lg_derived *ev) {
     return 0;
 }
 
+/* world_open's graphs write their batches on the writer thread */
+static bool async_mode;
+
 typedef struct world {
     char *dir;
     lg_graph *g;
@@ -69,7 +72,7 @@ static void world_open(world *w) {
     if (!w->dir)
         w->dir = tu_tmpdir("lg-lineage");
     assert_non_null(w->dir);
-    lg_graph_opts o = {.max_cached = w->max_cached};
+    lg_graph_opts o = {.max_cached = w->max_cached, .async_write = async_mode};
     w->g = lg_graph_open(w->dir, &o, err, sizeof err);
     assert_non_null(w->g);
     w->d = lg_detect_new(w->g);
@@ -959,6 +962,91 @@ static void test_repeated_status(void **state) {
     world_close(&w, true);
 }
 
+/* Whether id links (by any type) to want and to nothing else; a link of the
+ * batch being written may be listed twice (committed and pending). */
+static bool links_only_to(lg_graph *g, const char *id, const char *want) {
+    linkset l = {0};
+    assert_int_equal(lg_graph_links(g, id, 0, collect_link, &l), 0);
+    for (size_t i = 0; i < l.n; i++)
+        if (strcmp(l.to[i], want) != 0)
+            return false;
+    return l.n > 0;
+}
+
+/* With async_write each batch reads what the batch before it committed
+ * while that one is still being written (its dedupe keys, links and
+ * nodes), and everything is on disk after lg_graph_sync, in order. */
+static void test_async_reads_in_flight(void **state) {
+    (void)state;
+    async_mode = true;
+    world w = {0};
+    world_open(&w);
+    char err[256], user[64], key[64], evt[32];
+    enum { ROUNDS = 200 };
+    for (int r = 0; r < ROUNDS; r++) {
+        snprintf(user, sizeof user, "arn:aws:iam::1:user/u%d", r);
+        snprintf(key, sizeof key, "AKIAASYNC%06d", r);
+        snprintf(evt, sizeof evt, "evt-%d", r);
+        lg_record rec = {
+            .source = LG_SRC_CLOUDTRAIL, .event_id = {evt, strlen(evt)}, .time_ms = T(r)};
+        lg_fact f = CREATED(LG_NODE_ACCESS_KEY, "", LG_NODE_IAM_USER, "");
+        f.subject = (lg_str){key, strlen(key)};
+        f.actor = (lg_str){user, strlen(user)};
+        assert_int_equal(lg_graph_check_seen(w.g, rec.source, rec.event_id, err, sizeof err), 0);
+        assert_int_equal(lg_graph_apply(w.g, &rec, &f, err, sizeof err), 0);
+        char pos[16];
+        snprintf(pos, sizeof pos, "%d", r);
+        const char *pk = "file/test", *pv = pos;
+        assert_int_equal(lg_graph_commit(w.g, &pk, &pv, 1, err, sizeof err), 0);
+        /* the next batch, at once: the write above is most likely still
+         * running */
+        assert_int_equal(lg_graph_check_seen(w.g, rec.source, rec.event_id, err, sizeof err), 1);
+        assert_true(links_only_to(w.g, user, key));
+        assert_non_null(lg_graph_get(w.g, key, strlen(key)));
+    }
+    assert_int_equal(lg_graph_sync(w.g, err, sizeof err), 0);
+    char *pos = NULL;
+    assert_int_equal(lg_graph_meta_get(w.g, "file/test", &pos, err, sizeof err), 0);
+    assert_non_null(pos);
+    assert_int_equal(atoi(pos), ROUNDS - 1);
+    free(pos);
+    lg_detect_destroy(w.d);
+    lg_graph_close(w.g);
+    /* reopened without the writer: every batch is on disk */
+    async_mode = false;
+    world_open(&w);
+    for (int r = 0; r < ROUNDS; r++) {
+        snprintf(user, sizeof user, "arn:aws:iam::1:user/u%d", r);
+        snprintf(key, sizeof key, "AKIAASYNC%06d", r);
+        snprintf(evt, sizeof evt, "evt-%d", r);
+        assert_int_equal(lg_graph_check_seen(w.g, LG_SRC_CLOUDTRAIL, (lg_str){evt, strlen(evt)},
+                                             err, sizeof err),
+                         1);
+        assert_links(w.g, user, 0, key);
+        const lg_node *n = lg_graph_get(w.g, key, strlen(key));
+        assert_non_null(n);
+        assert_int_equal(n->kind, LG_NODE_ACCESS_KEY);
+    }
+    world_close(&w, true);
+}
+
+/* The scenarios above again, each batch written on the writer thread while
+ * the next one is built: the same derived events. */
+static void test_async_scenarios(void **state) {
+    async_mode = true;
+    test_orphan_any_order(state);
+    test_status_noise_any_order(state);
+    test_late_creation_and_reactivation(state);
+    test_explicit_owner_and_privileged(state);
+    test_batch_size_independent(state);
+    test_session_and_agent(state);
+    test_superseded(state);
+    test_ownerless_hold(state);
+    test_cache_trim(state);
+    test_repeated_status(state);
+    async_mode = false;
+}
+
 /* Deterministic ids: same parts, same id; different parts, different id. */
 static void test_event_id(void **state) {
     (void)state;
@@ -988,6 +1076,8 @@ int main(void) {
         cmocka_unit_test(test_cache_trim),
         cmocka_unit_test(test_repeated_status),
         cmocka_unit_test(test_event_id),
+        cmocka_unit_test(test_async_reads_in_flight),
+        cmocka_unit_test(test_async_scenarios),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
