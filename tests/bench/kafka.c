@@ -730,14 +730,21 @@ static int bg_next(lat *L, bg *b) {
         if (b->sent[i] / b->weight[i] < b->sent[best] / b->weight[best])
             best = i;
     ssize_t n;
-    for (int tries = 0; (n = getline(&b->line, &b->cap, b->fp[best])) <= 1; tries++) {
-        if (tries > 1)
-            return -1; /* an empty file */
-        rewind(b->fp[best]);
-        b->wraps++;
+    int ends = 0;
+    for (;;) { /* the next non-blank line, from the start again at the end */
+        n = getline(&b->line, &b->cap, b->fp[best]);
+        if (n < 0) {
+            if (++ends > 1)
+                return -1; /* no record in the file */
+            rewind(b->fp[best]);
+            b->wraps++;
+            continue;
+        }
+        while (n > 0 && (b->line[n - 1] == '\n' || b->line[n - 1] == '\r'))
+            n--;
+        if (n > 0)
+            break;
     }
-    while (n > 0 && (b->line[n - 1] == '\n' || b->line[n - 1] == '\r'))
-        n--;
     b->sent[best] += 1;
     return produce1(L->prod, b->rkt[best], b->line, (size_t)n, NULL) ? -1 : 0;
 }
