@@ -1567,10 +1567,31 @@ int lg_graph_sync(lg_graph *g, char *errstr, size_t errstr_size) {
     return g ? write_join(g, errstr, errstr_size) : 0;
 }
 
-/* Hands the prepared batch to a writer thread; the batch's dedupe keys and
+/* Starts the writer thread once. Returns false (and turns async_write off:
+ * the caller writes its batches itself) when it cannot. */
+static bool writer_start(lg_graph *g) {
+    if (g->writer_started)
+        return true;
+    bool mutex = false, cond = false;
+    if ((mutex = pthread_mutex_init(&g->wlock, NULL) == 0) &&
+        (cond = pthread_cond_init(&g->wcond, NULL) == 0) &&
+        pthread_create(&g->writer, NULL, writer_main, g) == 0) {
+        g->writer_started = true;
+        return true;
+    }
+    if (cond)
+        pthread_cond_destroy(&g->wcond);
+    if (mutex)
+        pthread_mutex_destroy(&g->wlock);
+    fprintf(stderr, "lineaged: state: no writer thread: batches are written in the caller's\n");
+    g->async_write = false;
+    return false;
+}
+
+/* Hands the prepared batch to the writer thread; the batch's dedupe keys and
  * links move to the *_prev sets, where reads still find them until the
- * write is joined. Falls back to writing here when no thread can start. */
-static int write_async(lg_graph *g, char *errstr, size_t errstr_size) {
+ * write is joined. No write may be in flight (write_join). */
+static void write_async(lg_graph *g) {
     rocksdb_writebatch_t *wb = g->wb;
     g->wb = g->wb_prev;
     g->wb_prev = wb;
@@ -1580,20 +1601,11 @@ static int write_async(lg_graph *g, char *errstr, size_t errstr_size) {
     plinkset p = g->plinks_prev;
     g->plinks_prev = g->plinks;
     g->plinks = p;
-    if (!g->writer_started) {
-        if (pthread_mutex_init(&g->wlock, NULL) != 0 || pthread_cond_init(&g->wcond, NULL) != 0 ||
-            pthread_create(&g->writer, NULL, writer_main, g) != 0) {
-            set_err(errstr, errstr_size, "start the writer thread", NULL);
-            return -1;
-        }
-        g->writer_started = true;
-    }
     pthread_mutex_lock(&g->wlock);
     g->writing = true;
     pthread_cond_broadcast(&g->wcond);
     pthread_mutex_unlock(&g->wlock);
     g->handed = true;
-    return 0;
 }
 
 int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const *pos_vals,
@@ -1610,9 +1622,8 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
     /* the previous batch first: batches reach the disk in order */
     if (write_join(g, errstr, errstr_size) < 0)
         return -1;
-    if (g->async_write && !g->restored) {
-        if (write_async(g, errstr, errstr_size) < 0)
-            return -1;
+    if (g->async_write && !g->restored && writer_start(g)) {
+        write_async(g);
     } else {
         char *err = NULL;
         rocksdb_write(g->db, g->wo, g->wb, &err);
