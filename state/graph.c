@@ -69,6 +69,7 @@ struct lg_graph {
     pthread_cond_t wcond;
     rocksdb_writebatch_t *wb_prev; /* the batch being written; owned by writer until joined */
     char *write_err;               /* the writer's RocksDB error, read after the join */
+    bool write_err_told;           /* write_err went to a caller's errstr */
     /* an iterator over the committed links, kept for the batch: nothing is
      * written to the database between two commits, so one iterator serves
      * every lg_graph_links call of a batch (the detectors make one per
@@ -771,7 +772,8 @@ void lg_graph_close(lg_graph *g) {
     if (!g)
         return;
     char err[512];
-    if (write_join(g, err, sizeof err) < 0)
+    bool told = g->write_err_told; /* a caller has it already: not twice */
+    if (write_join(g, err, sizeof err) < 0 && !told)
         fprintf(stderr, "lineaged: %s\n", err);
     if (g->writer_started) {
         pthread_mutex_lock(&g->wlock);
@@ -1556,8 +1558,10 @@ static int write_join(lg_graph *g, char *errstr, size_t errstr_size) {
         plinks_clear(&g->plinks_prev);
     }
     if (g->write_err) {
-        if (errstr && errstr_size)
+        if (errstr && errstr_size) {
             snprintf(errstr, errstr_size, "state: write batch: %s", g->write_err);
+            g->write_err_told = true;
+        }
         return -1;
     }
     return 0;
