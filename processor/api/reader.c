@@ -1,17 +1,27 @@
 /* processor/api/reader.c - see reader.h. */
 #include "processor/api/reader.h"
+#include "processor/config.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PARTS 4096
+#define SCRATCH_PREFIX "lineaged-reader-"
+#define LOCK_NAME ".lock"
+/* A scratch directory with no lock file is its creator's before the lock
+ * (see lock_scratch) or an older version's: stale once nothing in it has
+ * changed for this long. */
+#define UNLOCKED_STALE_S 3600
 
 struct lg_state_reader {
     char *state_dir;
@@ -23,13 +33,117 @@ struct lg_state_reader {
     size_t n, cap;
     lg_q_graphs view;
     char scratch[4096];
+    int lock_fd; /* scratch/.lock, flock'ed while the reader lives; -1 before */
 };
+
+static _Thread_local int remove_errno; /* remove_entry's first failure but ENOENT */
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
     (void)st;
     (void)flag;
     (void)ftw;
-    remove(path);
+    if (remove(path) != 0 && errno != ENOENT && !remove_errno)
+        remove_errno = errno;
+    return 0;
+}
+
+/* Removes the tree at dir, not following links. Returns 0 once it is gone
+ * (also when another sweeper removed it first), else an errno. */
+static int remove_tree(const char *dir) {
+    remove_errno = 0;
+    int rc = nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int walk_errno = errno;
+    struct stat st;
+    if (lstat(dir, &st) != 0 && errno == ENOENT)
+        return 0;
+    return remove_errno ? remove_errno : rc != 0 ? walk_errno : ENOTEMPTY;
+}
+
+static _Thread_local time_t newest_mtime;
+
+static int note_mtime(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)path;
+    (void)ftw;
+    if (flag != FTW_NS && st->st_mtime > newest_mtime)
+        newest_mtime = st->st_mtime;
+    return 0;
+}
+
+/* Whether the scratch directory dir (st from lstat) belongs to no live
+ * reader: its lock file is not held, or, with no lock file, nothing in it
+ * changed for UNLOCKED_STALE_S. Returns 1 with *lock_fd the lock (held; -1
+ * when none) to keep until the directory is removed, else 0. */
+static int is_stale(const char *dir, const struct stat *st, time_t now, int *lock_fd) {
+    char lock[4200];
+    *lock_fd = -1;
+    if (!S_ISDIR(st->st_mode) || st->st_uid != geteuid() ||
+        snprintf(lock, sizeof lock, "%s/" LOCK_NAME, dir) >= (int)sizeof lock)
+        return 0;
+    int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            *lock_fd = fd; /* its owner is dead */
+            return 1;
+        }
+        close(fd); /* held (EWOULDBLOCK): alive; or cannot tell: leave it */
+        return 0;
+    }
+    if (errno != ENOENT)
+        return 0;
+    newest_mtime = 0;
+    return nftw(dir, note_mtime, 16, FTW_PHYS) == 0 && now - newest_mtime > UNLOCKED_STALE_S;
+}
+
+/* Removes the scratch directories under parent that readers killed before
+ * their close left behind. Best effort: never fails, logs one line at most. */
+static void sweep_stale(const char *parent) {
+    DIR *d = opendir(parent);
+    if (!d)
+        return; /* making our own there fails and says why */
+    time_t now = time(NULL);
+    int removed = 0, failed = 0, first_errno = 0;
+    char first[4200] = "";
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char dir[4200];
+        struct stat st;
+        int lock_fd = -1;
+        if (strncmp(e->d_name, SCRATCH_PREFIX, strlen(SCRATCH_PREFIX)) != 0 ||
+            snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name) >= (int)sizeof dir ||
+            lstat(dir, &st) != 0 || !is_stale(dir, &st, now, &lock_fd))
+            continue;
+        int err = remove_tree(dir);
+        if (lock_fd >= 0)
+            close(lock_fd);
+        if (!err)
+            removed++;
+        else if (!failed++) {
+            snprintf(first, sizeof first, "%s", dir);
+            first_errno = err;
+        }
+    }
+    closedir(d);
+    if (failed)
+        LG_LOGW("api",
+                "removed %d stale reader scratch directories under %s, could not remove %d "
+                "(first %s: %s)",
+                removed, parent, failed, first, strerror(first_errno));
+    else if (removed)
+        LG_LOGI("api", "removed %d stale reader scratch directories under %s", removed, parent);
+}
+
+/* Creates scratch/.lock and holds it (flock) until close. Locked before it
+ * takes its name, so that a sweeper never finds it unlocked while we live.
+ * Returns 0, or -1 with errstr. */
+static int lock_scratch(lg_state_reader *r, char *errstr, size_t errstr_size) {
+    char fresh[4200], lock[4200];
+    snprintf(fresh, sizeof fresh, "%s/" LOCK_NAME ".new", r->scratch);
+    snprintf(lock, sizeof lock, "%s/" LOCK_NAME, r->scratch);
+    r->lock_fd = open(fresh, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX | LOCK_NB) != 0 || rename(fresh, lock) != 0) {
+        snprintf(errstr, errstr_size, "%s: %s", fresh, strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -144,17 +258,22 @@ lg_state_reader *lg_state_reader_open(const char *state_dir, size_t cache_mb, bo
         free(r);
         return NULL;
     }
+    r->lock_fd = -1;
     r->cache_mb = cache_mb;
     r->allow_empty = allow_empty;
     r->partitioned = !has_db(state_dir);
     const char *tmp = getenv("TMPDIR");
-    snprintf(r->scratch, sizeof r->scratch, "%s/lineaged-reader-XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    sweep_stale(tmp);
+    snprintf(r->scratch, sizeof r->scratch, "%s/" SCRATCH_PREFIX "XXXXXX", tmp);
     if (!mkdtemp(r->scratch)) {
         snprintf(errstr, errstr_size, "%s: %s", r->scratch, strerror(errno));
         r->scratch[0] = '\0';
         goto fail;
     }
+    if (lock_scratch(r, errstr, errstr_size) != 0)
+        goto fail;
     if (!r->partitioned ? open_one(r, state_dir, "flat", -1, errstr, errstr_size) != 0
                         : scan_partitions(r, errstr, errstr_size) != 0)
         goto fail;
@@ -190,7 +309,9 @@ void lg_state_reader_close(lg_state_reader *r) {
     free(r->graphs);
     free(r->numbers);
     if (r->scratch[0])
-        nftw(r->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(r->scratch);
+    if (r->lock_fd >= 0)
+        close(r->lock_fd); /* after the removal: a sweeper never sees it unlocked */
     free(r->state_dir);
     free(r);
 }

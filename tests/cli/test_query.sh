@@ -2,7 +2,8 @@
 # tests/cli/test_query.sh - the `lineaged query` and `lineaged serve`
 # contracts on the demo company: text, --json, --csv, --as-of, exit codes,
 # and serve's bearer token (from api.token.file), its refusal to listen off
-# loopback without one, and a clean stop on SIGTERM.
+# loopback without one, a clean stop on SIGTERM, and the scratch directory a
+# killed serve leaves, removed by the next query.
 # usage: bash test_query.sh <lineaged binary> <samples dir>
 set -u
 BIN=${1:?lineaged binary}
@@ -20,6 +21,17 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
+# listening: sets URL from serve's listening line in $TMP/serve.out, polled
+# 10 s at most (empty when $SERVER exits first)
+listening() {
+    URL=
+    for _ in $(seq 1 200); do
+        URL=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$TMP/serve.out")
+        [ -n "$URL" ] && break
+        kill -0 "$SERVER" 2>/dev/null || break
+        sleep 0.05
+    done
+}
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$2"; }
 
 ST=$TMP/state
@@ -108,13 +120,7 @@ printf 'api.token.file = %s\n' "$TMP/token" >"$TMP/lineaged.conf"
 "$BIN" serve --config "$TMP/lineaged.conf" --state "$ST" --listen 127.0.0.1:0 \
     >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER=$!
-URL=
-for _ in $(seq 1 200); do # poll for the listening line, 10 s at most
-    URL=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$TMP/serve.out")
-    [ -n "$URL" ] && break
-    kill -0 "$SERVER" 2>/dev/null || break
-    sleep 0.05
-done
+listening
 check "serve prints where it listens" "[ -n '$URL' ]"
 if [ -n "$URL" ]; then
     code=$(curl -s -o /dev/null -w '%{http_code}' "${URL}api/orphans")
@@ -130,6 +136,25 @@ wait "$SERVER"
 rc=$?
 SERVER=
 check "serve stops cleanly on SIGTERM (rc=$rc)" "[ $rc -eq 0 ]"
+
+# a reader killed before its close (kill -9) leaves its scratch directory
+# under TMPDIR; the next reader there removes it, and its own at exit
+mkdir "$TMP/tmpdir"
+TMPDIR=$TMP/tmpdir "$BIN" serve --state "$ST" --listen 127.0.0.1:0 \
+    >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVER=$!
+listening
+kill -KILL "$SERVER"
+wait "$SERVER" 2>/dev/null
+SERVER=
+left=$(cd "$TMP/tmpdir" && echo lineaged-reader-*)
+check "a killed serve leaves its locked scratch directory ($left)" \
+    "[ -n '$URL' ] && [ -f '$TMP/tmpdir/$left/.lock' ]"
+TMPDIR=$TMP/tmpdir "$BIN" query orphans --state "$ST" >/dev/null 2>"$TMP/err"
+rc=$?
+check "the next query removes it (rc=$rc)" "[ $rc -eq 0 ] && [ ! -e '$TMP/tmpdir/$left' ] && \
+    grep -q 'removed 1 stale reader scratch directories' '$TMP/err'"
+check "and its own at exit" "[ -z \"\$(ls -A '$TMP/tmpdir')\" ]"
 
 "$BIN" serve --state "$ST" --listen 0.0.0.0:0 >/dev/null 2>"$TMP/err"
 rc=$?
