@@ -1013,14 +1013,18 @@ static int apply_fact(lg_graph *g, const lg_record *rec, const lg_fact *f, const
          * could emit would be new: conditions begin and end only where
          * departed-ness changes, events already announced are never emitted
          * again, and later events read the stored statuses when they are
-         * made. A status at the same instant as another is re-evaluated. */
-        const lg_sitem *before = lg_series_at(&e->node->status, t);
-        int was = before ? before->val : LG_STATUS_ACTIVE;
-        bool same = (!before || before->t < t) &&
-                    (was == LG_STATUS_DEPARTED) == (f->status == LG_STATUS_DEPARTED);
-        rc = lg_series_add(&e->node->status, t, f->status, NULL, evt);
+         * made. That is the case exactly when the item just before the new
+         * one in the series (ordered by time, then event id) is departed as
+         * much as it: where the new item is in force it replaces that one,
+         * and a run of departures (whose first item dates the departure) is
+         * neither split nor given a new first item. This holds at an instant
+         * shared with other statuses too (a suspension lifted at once). */
+        uint32_t pos = 0;
+        rc = lg_series_insert(&e->node->status, t, f->status, NULL, evt, &pos);
         if (rc <= 0)
             return rc;
+        int prev = pos ? e->node->status.items[pos - 1].val : LG_STATUS_ACTIVE;
+        bool same = (prev == LG_STATUS_DEPARTED) == (f->status == LG_STATUS_DEPARTED);
         return same ? mark_dirty(g, e) : touch(g, e, LG_TOUCH_LINEAGE);
     }
     case LG_FACT_ALIAS:

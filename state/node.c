@@ -107,11 +107,19 @@ static int item_cmp(int64_t t, const char *evt, const char *str, int32_t val, co
 }
 
 int lg_series_add(lg_series *s, int64_t t, int32_t val, const char *str, const char *evt) {
+    uint32_t pos;
+    return lg_series_insert(s, t, val, str, evt, &pos);
+}
+
+int lg_series_insert(lg_series *s, int64_t t, int32_t val, const char *str, const char *evt,
+                     uint32_t *at) {
     uint32_t pos = s->n;
     while (pos > 0) {
         int c = item_cmp(t, evt, str, val, &s->items[pos - 1]);
-        if (c == 0)
+        if (c == 0) {
+            *at = pos - 1;
             return 0;
+        }
         if (c > 0)
             break;
         pos--;
@@ -132,6 +140,7 @@ int lg_series_add(lg_series *s, int64_t t, int32_t val, const char *str, const c
     memmove(&s->items[pos + 1], &s->items[pos], (s->n - pos) * sizeof *s->items);
     s->items[pos] = it;
     s->n++;
+    *at = pos;
     return 1;
 }
 

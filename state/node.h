@@ -99,6 +99,11 @@ void lg_node_free(lg_node *n);
  *  inserted, 0 when already present, -1 on ENOMEM. */
 int lg_series_add(lg_series *s, int64_t t, int32_t val, const char *str, const char *evt);
 
+/** lg_series_add that also stores in *pos the index of the item (inserted
+ *  or already present; untouched on ENOMEM). */
+int lg_series_insert(lg_series *s, int64_t t, int32_t val, const char *str, const char *evt,
+                     uint32_t *pos);
+
 /** The last item with time <= t, or NULL. */
 const lg_sitem *lg_series_at(const lg_series *s, int64_t t);
 

@@ -930,8 +930,10 @@ static unsigned status_touch(world *w, const char *evt, int min, lg_human_status
 
 /* A status that leaves departed-ness unchanged at every instant (active
  * by default) re-evaluates nothing under the human; one that starts or ends
- * a departed span does, wherever it lands in time, and so does one at the
- * instant of another; every status is kept. */
+ * a departed span does, wherever it lands in time, and at an instant shared
+ * with other statuses (ordered by event id) so does one that lands after an
+ * item departed otherwise than it, as one that splits a run of departures;
+ * every status is kept. */
 static void test_repeated_status(void **state) {
     (void)state;
     world w = {0};
@@ -943,16 +945,29 @@ static void test_repeated_status(void **state) {
     assert_int_equal(status_touch(&w, "s4", 30, LG_STATUS_ACTIVE), 0);
     assert_int_equal(status_touch(&w, "s5", 0, LG_STATUS_ACTIVE), 0); /* before all */
     assert_int_equal(status_touch(&w, "s6", 15, LG_STATUS_SUSPENDED), 0);
-    assert_true(status_touch(&w, "s7", 20, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT); /* a tie */
+    assert_int_equal(status_touch(&w, "s7", 20, LG_STATUS_ACTIVE), 0); /* a tie, after s2 */
     assert_true(status_touch(&w, "s8", 40, LG_STATUS_DEPARTED) & LG_TOUCH_STRUCT);
     assert_int_equal(status_touch(&w, "s9", 50, LG_STATUS_DEPARTED), 0); /* departed again */
     assert_true(status_touch(&w, "s10", 45, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT); /* back */
     assert_int_equal(status_touch(&w, "s10", 45, LG_STATUS_ACTIVE), 0); /* known: no change */
     assert_true(status_touch(&w, "s11", 35, LG_STATUS_DEPARTED) & LG_TOUCH_STRUCT); /* earlier */
+    /* ties: t1 < t2 < t3 and u1 < u2 < u3 by event id */
+    assert_int_equal(status_touch(&w, "t1", 60, LG_STATUS_DEPARTED), 0); /* after s9 */
+    assert_int_equal(status_touch(&w, "t3", 60, LG_STATUS_DEPARTED), 0);
+    assert_true(status_touch(&w, "t2", 60, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT); /* splits */
+    assert_true(status_touch(&w, "u2", 70, LG_STATUS_ACTIVE) & LG_TOUCH_STRUCT);
+    assert_int_equal(status_touch(&w, "u1", 70, LG_STATUS_DEPARTED), 0);           /* before u2 */
+    assert_true(status_touch(&w, "u3", 70, LG_STATUS_DEPARTED) & LG_TOUCH_STRUCT); /* after */
     lg_node *bob = lg_graph_get(w.g, BOB, strlen(BOB));
     assert_non_null(bob);
-    assert_int_equal(bob->status.n, 12);
+    assert_int_equal(bob->status.n, 18);
+    int64_t since = 0;
     const char *evt = NULL;
+    assert_int_equal(lg_node_status_at(bob, T(65), &since, &evt), LG_STATUS_DEPARTED);
+    assert_int_equal(since, T(60));
+    assert_true(strstr(evt, "t3") != NULL); /* t2 split the run */
+    assert_int_equal(lg_node_status_at(bob, T(75), &since, &evt), LG_STATUS_DEPARTED);
+    assert_true(strstr(evt, "u3") != NULL);
     assert_int_equal(lg_node_status_at(bob, T(26), NULL, &evt), LG_STATUS_SUSPENDED);
     assert_non_null(evt);
     assert_true(strstr(evt, "s3") != NULL);
