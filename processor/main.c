@@ -34,6 +34,9 @@ static void install_signals(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* a file size limit (ulimit -f) makes a write fail with EFBIG, which the
+     * state and the sinks report, instead of killing the process */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 static const char main_usage[] =

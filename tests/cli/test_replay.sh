@@ -108,4 +108,31 @@ check "config --example is deploy/lineaged.conf" \
 check "config --dump applies LINEAGED_* overrides" \
     "LINEAGED_KAFKA_BROKERS=k9:9092 '$BIN' config --dump | grep -qx 'kafka.brokers = k9:9092'"
 
+# 9. a state write the disk refuses (here the file size limit, ulimit -f)
+# ends the replay with the reason and exit 1, not a kill; run again without
+# the limit, it goes on from the last batch written and, with what the
+# failed run printed, gives every derived event of an undisturbed run. One
+# message per batch and the demo's CloudTrail 20 times (new event ids), so
+# that the write-ahead log outgrows 64 KiB after the state's open.
+printf 'batch.max.messages = 1\n' >"$TMP/b1.conf"
+for i in $(seq 1 20); do
+    sed "s/\"eventID\": *\"/&r$i-/" "$DEMO/cloudtrail.jsonl"
+done >"$TMP/ct20.jsonl"
+wargs=(--config "$TMP/b1.conf" okta:"$DEMO/okta.jsonl" cloudtrail:"$TMP/ct20.jsonl"
+    bedrock:"$DEMO/bedrock.jsonl")
+"$BIN" replay --state "$TMP/wfull" "${wargs[@]}" >"$TMP/w0" 2>"$TMP/we0"
+check "undisturbed replay of the 20 copies exits 0" "[ $? -eq 0 ]"
+(
+    ulimit -f 64
+    exec "$BIN" replay --state "$TMP/wlim" "${wargs[@]}" >"$TMP/w1" 2>"$TMP/we1"
+)
+rc=$?
+check "a refused state write exits 1 (rc=$rc)" "[ $rc -eq 1 ]"
+check "and says why" "grep -q 'state: write batch: .*File too large' '$TMP/we1'"
+"$BIN" replay --state "$TMP/wlim" "${wargs[@]}" >"$TMP/w2" 2>"$TMP/we2"
+check "the replay run again completes" "[ $? -eq 0 ]"
+check "it skips what was written before the failure" "grep -q 'duplicates=[1-9]' '$TMP/we2'"
+ids() { grep -o '"event_id":"[^"]*"' "$@" | sed 's/.*://' | sort -u; }
+check "no derived event is lost" "[ -s '$TMP/w0' ] && diff <(ids '$TMP/w0') <(cat '$TMP/w1' '$TMP/w2' | ids)"
+
 summary

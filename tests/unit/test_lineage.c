@@ -15,9 +15,15 @@
 #include "state/graph.h"
 #include "testutil.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- a scripted record: a source event id, a time and its facts ---- */
 typedef struct srec {
@@ -988,6 +994,19 @@ static bool links_only_to(lg_graph *g, const char *id, const char *want) {
     return l.n > 0;
 }
 
+/* The record creating access key <tag>-KEY<i> by actor at minute i (event
+ * id <tag>-<i>), in the caller's buffers key and evt (32 bytes each). */
+static void key_created(const char *tag, int i, const char *actor, char *key, char *evt,
+                        lg_record *rec, lg_fact *f) {
+    snprintf(key, 32, "%s-KEY%06d", tag, i);
+    snprintf(evt, 32, "%s-%d", tag, i);
+    *rec =
+        (lg_record){.source = LG_SRC_CLOUDTRAIL, .event_id = {evt, strlen(evt)}, .time_ms = T(i)};
+    *f = (lg_fact)CREATED(LG_NODE_ACCESS_KEY, "", LG_NODE_IAM_USER, "");
+    f->subject = (lg_str){key, strlen(key)};
+    f->actor = (lg_str){actor, strlen(actor)};
+}
+
 /* With async_write each batch reads what the batch before it committed
  * while that one is still being written (its dedupe keys, links and
  * nodes), and everything is on disk after lg_graph_sync, in order. */
@@ -1000,13 +1019,9 @@ static void test_async_reads_in_flight(void **state) {
     enum { ROUNDS = 200 };
     for (int r = 0; r < ROUNDS; r++) {
         snprintf(user, sizeof user, "arn:aws:iam::1:user/u%d", r);
-        snprintf(key, sizeof key, "AKIAASYNC%06d", r);
-        snprintf(evt, sizeof evt, "evt-%d", r);
-        lg_record rec = {
-            .source = LG_SRC_CLOUDTRAIL, .event_id = {evt, strlen(evt)}, .time_ms = T(r)};
-        lg_fact f = CREATED(LG_NODE_ACCESS_KEY, "", LG_NODE_IAM_USER, "");
-        f.subject = (lg_str){key, strlen(key)};
-        f.actor = (lg_str){user, strlen(user)};
+        lg_record rec;
+        lg_fact f;
+        key_created("ASYNC", r, user, key, evt, &rec, &f);
         assert_int_equal(lg_graph_check_seen(w.g, rec.source, rec.event_id, err, sizeof err), 0);
         assert_int_equal(lg_graph_apply(w.g, &rec, &f, err, sizeof err), 0);
         char pos[16];
@@ -1032,8 +1047,9 @@ static void test_async_reads_in_flight(void **state) {
     world_open(&w);
     for (int r = 0; r < ROUNDS; r++) {
         snprintf(user, sizeof user, "arn:aws:iam::1:user/u%d", r);
-        snprintf(key, sizeof key, "AKIAASYNC%06d", r);
-        snprintf(evt, sizeof evt, "evt-%d", r);
+        lg_record rec;
+        lg_fact f;
+        key_created("ASYNC", r, user, key, evt, &rec, &f);
         assert_int_equal(lg_graph_check_seen(w.g, LG_SRC_CLOUDTRAIL, (lg_str){evt, strlen(evt)},
                                              err, sizeof err),
                          1);
@@ -1043,6 +1059,113 @@ static void test_async_reads_in_flight(void **state) {
         assert_int_equal(n->kind, LG_NODE_ACCESS_KEY);
     }
     world_close(&w, true);
+}
+
+/* Commits one batch creating access keys first..first+n-1 of user u (long
+ * names make the batch large), at position pos. Returns the commit's result. */
+static int commit_keys(lg_graph *g, int first, int n, const char *pos, char *err, size_t errsz) {
+    static char name[600];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    for (int i = first; i < first + n; i++) {
+        char key[32], evt[32];
+        lg_record rec;
+        lg_fact f;
+        key_created("WFAIL", i, "arn:aws:iam::1:user/u", key, evt, &rec, &f);
+        f.detail = (lg_str){name, strlen(name)};
+        if (lg_graph_apply(g, &rec, &f, err, errsz) != 0)
+            return -2;
+    }
+    const char *pk = "file/test";
+    return lg_graph_commit(g, &pk, &pos, 1, err, errsz);
+}
+
+/* The largest file under dir (not recursive), in bytes. */
+static off_t largest_file(const char *dir) {
+    off_t max = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char path[4200];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > max)
+            max = st.st_size;
+    }
+    if (d)
+        closedir(d);
+    return max;
+}
+
+/* The child of test_async_write_failure: exits 0 when every step went as
+ * expected, else with the number of the step that did not. */
+static int write_failure_child(const char *dir) {
+    char err[512] = "";
+    lg_graph_opts o = {.async_write = true};
+    lg_graph *g = lg_graph_open(dir, &o, err, sizeof err);
+    if (!g)
+        return 10;
+    if (commit_keys(g, 0, 1, "1", err, sizeof err) != 0 || lg_graph_sync(g, err, sizeof err) != 0)
+        return 11;
+    /* from now on no file may grow past its size plus 64 KiB: the next
+     * batch (about 1.3 MB) cannot reach the write-ahead log. Ignoring
+     * SIGXFSZ turns the kill into EFBIG, as lineaged's main does. */
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {(rlim_t)largest_file(dir) + 65536, (rlim_t)largest_file(dir) + 65536};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        return 12;
+    /* handed to the writer: its failure is told by the next commit */
+    if (commit_keys(g, 1, 2000, "2", err, sizeof err) == -2)
+        return 13;
+    err[0] = '\0';
+    if (commit_keys(g, 3000, 1, "3", err, sizeof err) != -1 || !strstr(err, "write batch") ||
+        !strstr(err, "File too large"))
+        return 14;
+    err[0] = '\0';
+    if (commit_keys(g, 3001, 1, "4", err, sizeof err) != -1 || !strstr(err, "write batch"))
+        return 15; /* the error stays */
+    if (lg_graph_sync(g, err, sizeof err) != -1)
+        return 16;
+    lg_graph_close(g);
+    return 0;
+}
+
+/* A batch whose write fails on the writer thread (the disk refuses it:
+ * here the file size limit) fails the next commit, every later one and the
+ * sync, with the reason; the disk holds whole batches in order: reopened,
+ * the state has the batches before the failure and nothing from it on. In
+ * a child process, since the limit applies to the whole process. */
+static void test_async_write_failure(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir("lg-wfail");
+    assert_non_null(dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(write_failure_child(dir));
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    char err[256];
+    lg_graph_opts o = {0};
+    lg_graph *g = lg_graph_open(dir, &o, err, sizeof err);
+    assert_non_null(g);
+    char *pos = NULL;
+    assert_int_equal(lg_graph_meta_get(g, "file/test", &pos, err, sizeof err), 0);
+    assert_non_null(pos);
+    assert_string_equal(pos, "1");
+    free(pos);
+    assert_non_null(lg_graph_get(g, "WFAIL-KEY000000", 15));
+    assert_null(lg_graph_get(g, "WFAIL-KEY000001", 15));
+    assert_null(lg_graph_get(g, "WFAIL-KEY002000", 15));
+    assert_null(lg_graph_get(g, "WFAIL-KEY003000", 15));
+    assert_int_equal(
+        lg_graph_check_seen(g, LG_SRC_CLOUDTRAIL, (lg_str){"WFAIL-1", 7}, err, sizeof err), 0);
+    lg_graph_close(g);
+    tu_rmtree(dir);
+    free(dir);
 }
 
 /* The scenarios above again, each batch written on the writer thread while
@@ -1093,6 +1216,7 @@ int main(void) {
         cmocka_unit_test(test_event_id),
         cmocka_unit_test(test_async_reads_in_flight),
         cmocka_unit_test(test_async_scenarios),
+        cmocka_unit_test(test_async_write_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
