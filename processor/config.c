@@ -117,6 +117,13 @@ static const lg_conf_prop props[] = {
      "its policy can arrive before the CreateUser that names the owner. 0: at once. "
      "`replay` announces what is still held at the end of its input; `run --demo` uses 2 s.",
      OFF(ownerless_hold_ms)},
+    {"dedupe.retention", LG_CT_DURATION, "30d", 0, 3650LL * 86400000, NULL,
+     "How far behind the newest event time seen the re-delivery check remembers an event "
+     "(every record but pure usage; its keys take 16 bytes each before compression). Older "
+     "keys are dropped as RocksDB compacts. A re-delivery older than this counts as a new "
+     "event, but its facts apply idempotently and announce nothing twice. 0: forever. "
+     "Accepts ms, s, m, h, d.",
+     OFF(dedupe_retention_ms)},
     {"batch.max.messages", LG_CT_INT, "10000", 1, 10000000, NULL,
      "A batch is committed (state, derived events, input positions) after this many "
      "input messages.",
@@ -327,8 +334,8 @@ static const unit size_units[] = {{"", 1},
                                   {"g", INT64_C(1) << 30},
                                   {"gb", INT64_C(1) << 30},
                                   {NULL, 0}};
-static const unit duration_units[] = {{"", 1},      {"ms", 1},      {"s", 1000},
-                                      {"m", 60000}, {"h", 3600000}, {NULL, 0}};
+static const unit duration_units[] = {{"", 1},        {"ms", 1},       {"s", 1000}, {"m", 60000},
+                                      {"h", 3600000}, {"d", 86400000}, {NULL, 0}};
 static const unit no_units[] = {{"", 1}, {NULL, 0}};
 
 static int parse_scaled(const char *v, const unit *units, int64_t *out) {
@@ -687,6 +694,7 @@ int lg_config_engine_opts(const lg_config *c, lg_engine_opts *out, lg_pairs *own
     out->cache_nodes = (size_t)c->cache_nodes;
     out->sink_flush_timeout_ms = (int)c->sink_flush_timeout_ms;
     out->ownerless_hold_ms = c->ownerless_hold_ms;
+    out->dedupe_retention_ms = c->dedupe_retention_ms;
     return 0;
 }
 
@@ -773,7 +781,7 @@ int lg_config_describe(FILE *out, lg_config_doc style) {
                      "`LINEAGED_<KEY>` (dots as underscores, upper case, e.g. "
                      "`LINEAGED_KAFKA_BROKERS`) overrides the file.\n\n"
                      "Types: `size` accepts the suffixes K, M, G (powers of 1024); `duration` "
-                     "accepts ms, s, m, h (no suffix: milliseconds); `list` is "
+                     "accepts ms, s, m, h, d (no suffix: milliseconds); `list` is "
                      "comma-separated; `bool` is true/false.\n\n"
                      "| Key | Type | Default | Range / values | Description |\n"
                      "|---|---|---|---|---|\n");

@@ -57,6 +57,7 @@ typedef struct lg_config {
     char *tenants_file;
     int64_t transaction_timeout_ms;
     int64_t ownerless_hold_ms;
+    int64_t dedupe_retention_ms;
     int64_t batch_max_messages;
     int64_t batch_max_ms;
     int64_t batch_linger_ms;

@@ -63,7 +63,8 @@ lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errst
     lg_graph_opts go = {.cache_mb = opts->cache_mb,
                         .max_cached = opts->cache_nodes,
                         .changelog = opts->changelog,
-                        .async_write = opts->async_write};
+                        .async_write = opts->async_write,
+                        .seen_retention_ms = opts->dedupe_retention_ms};
     if (!(e->graph = lg_graph_open(opts->state_dir, &go, errstr, errstr_size)))
         goto fail;
     if (!(e->detect = lg_detect_new(e->graph)) || !(e->src = lg_source_ctx_new())) {
@@ -128,8 +129,9 @@ int lg_engine_apply(lg_engine *e, const lg_record *rec, char *errstr, size_t err
     bool usage_only = rec->nfacts > 0;
     for (size_t i = 0; i < rec->nfacts && usage_only; i++)
         usage_only = rec->facts[i].type == LG_FACT_USED;
-    int seen =
-        usage_only ? 0 : lg_graph_check_seen(e->graph, rec->source, k, e->errstr, e->errstr_size);
+    int seen = usage_only ? 0
+                          : lg_graph_check_seen(e->graph, rec->source, k, rec->time_ms, e->errstr,
+                                                e->errstr_size);
     if (seen < 0)
         return -1;
     if (seen) {

@@ -41,15 +41,18 @@ typedef struct lg_engine_opts {
     size_t nowners;
     const lg_pair *aliases; /* configured GitHub login -> e-mail aliases */
     size_t naliases;
-    size_t cache_mb;           /* RocksDB block cache, MiB (0 = default 64) */
-    size_t cache_nodes;        /* decoded nodes kept across batches (0 = default) */
-    int sink_flush_timeout_ms; /* 0 = default 30000 */
-    bool changelog;            /* capture state changes for lg_engine_changes() */
-    int64_t ownerless_hold_ms; /* privileged_key.ownerless hold (detect.h); 0 = none */
-    bool async_write;          /* write each batch on a writer thread while the next
-                                  is processed (lg_graph_opts.async_write): only
-                                  for drivers whose positions live in the state
-                                  alone (replay); call lg_engine_sync() at the end */
+    size_t cache_mb;             /* RocksDB block cache, MiB (0 = default 64) */
+    size_t cache_nodes;          /* decoded nodes kept across batches (0 = default) */
+    int sink_flush_timeout_ms;   /* 0 = default 30000 */
+    bool changelog;              /* capture state changes for lg_engine_changes() */
+    int64_t ownerless_hold_ms;   /* privileged_key.ownerless hold (detect.h); 0 = none */
+    int64_t dedupe_retention_ms; /* re-delivery keys kept this far behind the newest
+                                    event time (lg_graph_opts.seen_retention_ms);
+                                    0 = forever */
+    bool async_write;            /* write each batch on a writer thread while the next
+                                    is processed (lg_graph_opts.async_write): only
+                                    for drivers whose positions live in the state
+                                    alone (replay); call lg_engine_sync() at the end */
 } lg_engine_opts;
 
 /** Where a message came from, for the dead-letter output. Borrowed. */

@@ -7,6 +7,7 @@
 #include <rocksdb/c.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,12 @@ struct lg_graph {
     bool read_only;
     bool secondary;
     size_t max_cached;
+    /* dedupe retention: the newest event hour checked since open (read by
+     * the compaction filter on RocksDB's threads) and the retention */
+    _Atomic int64_t seen_newest_hour;
+    int64_t seen_retention_hours; /* 0: no filter */
+    rocksdb_options_t *seen_opts; /* opts plus the compaction filter */
+    rocksdb_compactionfilter_t *seen_filter;
     /* node cache: open addressing, power-of-two capacity */
     centry *tab;
     size_t cap, count;
@@ -653,6 +660,15 @@ static const char *links_prefix_name(void *state) {
     return "lineaged.links-from.1";
 }
 
+#define SEEN_HOUR_MS 3600000LL
+static unsigned char seen_filter(void *state, int level, const char *key, size_t klen,
+                                 const char *val, size_t vlen, char **nval, size_t *nvlen,
+                                 unsigned char *changed);
+static const char *seen_filter_name(void *state);
+static void seen_filter_free(void *state) {
+    (void)state; /* the graph owns itself */
+}
+
 lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, size_t errstr_size) {
     lg_graph_opts def = {0};
     if (!o)
@@ -696,9 +712,19 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
         g->links_opts,
         rocksdb_slicetransform_create(NULL, links_prefix_free, links_prefix, links_in_domain,
                                       links_in_range, links_prefix_name));
+    if (o->seen_retention_ms > 0 && !g->read_only) {
+        int64_t hours = (o->seen_retention_ms + SEEN_HOUR_MS - 1) / SEEN_HOUR_MS;
+        g->seen_retention_hours = hours;
+        g->seen_opts = rocksdb_options_create_copy(g->opts);
+        g->seen_filter =
+            rocksdb_compactionfilter_create(g, seen_filter_free, seen_filter, seen_filter_name);
+        rocksdb_options_set_compaction_filter(g->seen_opts, g->seen_filter);
+    }
     const rocksdb_options_t *cfo[CF_COUNT];
     for (int i = 0; i < CF_COUNT; i++)
-        cfo[i] = i == CF_LINKS ? g->links_opts : g->opts;
+        cfo[i] = i == CF_LINKS                  ? g->links_opts
+                 : i == CF_SEEN && g->seen_opts ? g->seen_opts
+                                                : g->opts;
     char *err = NULL;
     if (g->secondary)
         g->db = rocksdb_open_as_secondary_column_families(g->opts, dir, o->secondary_dir, CF_COUNT,
@@ -819,6 +845,10 @@ void lg_graph_close(lg_graph *g) {
     rocksdb_options_destroy(g->opts);
     if (g->links_opts)
         rocksdb_options_destroy(g->links_opts);
+    if (g->seen_opts)
+        rocksdb_options_destroy(g->seen_opts);
+    if (g->seen_filter) /* not owned by the options: after the database */
+        rocksdb_compactionfilter_destroy(g->seen_filter);
     rocksdb_block_based_options_destroy(g->bbto);
     rocksdb_cache_destroy(g->cache);
     free(g);
@@ -826,8 +856,12 @@ void lg_graph_close(lg_graph *g) {
 
 /* ---- dedupe ---- */
 
-/* A 16-byte dedupe key: two independent 64-bit hashes of source and id. */
-static void seen_key(lg_source src, lg_str id, unsigned char out[16]) {
+/* A 16-byte dedupe key: the event's hour since the epoch (big-endian u32,
+ * so that keys sort by time and compaction can drop old ones), then 96 bits
+ * of two independent 64-bit hashes of source and id. (Keys written before
+ * the hour prefix, 16 hash bytes, read as random hours: most of them far
+ * ahead, which the retention never drops.) */
+static void seen_key(lg_source src, lg_str id, int64_t time_ms, unsigned char out[16]) {
     uint64_t a = 0xcbf29ce484222325ULL ^ (uint64_t)src, b = 0x84222325cbf29ce4ULL + src;
     for (size_t i = 0; i < id.n; i++) {
         unsigned char c = (unsigned char)id.p[i];
@@ -841,13 +875,48 @@ static void seen_key(lg_source src, lg_str id, unsigned char out[16]) {
     b ^= b >> 31;
     b *= 0xc4ceb9fe1a85ec53ULL;
     b ^= b >> 32;
-    memcpy(out, &a, 8);
-    memcpy(out + 8, &b, 8);
+    int64_t hour = time_ms > 0 ? time_ms / SEEN_HOUR_MS : 0;
+    uint32_t h = hour > UINT32_MAX ? UINT32_MAX : (uint32_t)hour;
+    out[0] = (unsigned char)(h >> 24);
+    out[1] = (unsigned char)(h >> 16);
+    out[2] = (unsigned char)(h >> 8);
+    out[3] = (unsigned char)h;
+    memcpy(out + 4, &a, 8);
+    memcpy(out + 12, &b, 4);
 }
 
-int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, char *errstr, size_t errstr_size) {
+static uint32_t seen_hour(const char *k) {
+    const unsigned char *u = (const unsigned char *)k;
+    return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
+/* The dedupe family's compaction filter: drops a key filed under an hour
+ * before the newest hour checked since open minus the retention (nothing
+ * while no event was checked). Runs on RocksDB's compaction threads. */
+static unsigned char seen_filter(void *state, int level, const char *key, size_t klen,
+                                 const char *val, size_t vlen, char **nval, size_t *nvlen,
+                                 unsigned char *changed) {
+    (void)level, (void)val, (void)vlen, (void)nval, (void)nvlen, (void)changed;
+    const lg_graph *g = state;
+    int64_t newest = atomic_load_explicit(&g->seen_newest_hour, memory_order_relaxed);
+    if (klen != 16 || newest <= 0)
+        return 0;
+    int64_t hour = seen_hour(key);
+    return hour < newest - g->seen_retention_hours;
+}
+
+static const char *seen_filter_name(void *state) {
+    (void)state;
+    return "lineaged.seen_retention";
+}
+
+int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, int64_t time_ms, char *errstr,
+                        size_t errstr_size) {
     unsigned char k[16];
-    seen_key(src, id, k);
+    seen_key(src, id, time_ms, k);
+    int64_t hour = seen_hour((const char *)k);
+    if (hour > atomic_load_explicit(&g->seen_newest_hour, memory_order_relaxed))
+        atomic_store_explicit(&g->seen_newest_hour, hour, memory_order_relaxed);
     if (lg_bset_has(&g->seen_batch, k, sizeof k) || lg_bset_has(&g->seen_prev, k, sizeof k))
         return 1;
     char *err = NULL;
@@ -1568,6 +1637,27 @@ static int write_join(lg_graph *g, char *errstr, size_t errstr_size) {
         }
         return -1;
     }
+    return 0;
+}
+
+int lg_graph_compact(lg_graph *g, char *errstr, size_t errstr_size) {
+    if (write_join(g, errstr, errstr_size) < 0)
+        return -1;
+    if (g->read_only) {
+        set_err(errstr, errstr_size, "compact", strdup("state opened read-only"));
+        return -1;
+    }
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    char *err = NULL;
+    for (int i = 0; i < CF_COUNT && !err; i++)
+        rocksdb_flush_cf(g->db, fo, g->cf[i], &err);
+    rocksdb_flushoptions_destroy(fo);
+    if (err) {
+        set_err(errstr, errstr_size, "flush", err);
+        return -1;
+    }
+    for (int i = 0; i < CF_COUNT; i++)
+        rocksdb_compact_range_cf(g->db, g->cf[i], NULL, 0, NULL, 0);
     return 0;
 }
 

@@ -64,6 +64,9 @@ typedef struct lg_graph_opts {
                                   replay), since lg_graph_commit() returns
                                   before the batch is durable. Ignored when
                                   read-only or with changelog. */
+    int64_t seen_retention_ms; /* dedupe keys of events older than this behind the
+                                  newest event time checked since open are dropped
+                                  by compaction; 0 = kept forever */
 } lg_graph_opts;
 
 /** Opens or creates the graph in dir. NULL + errstr on error. */
@@ -79,9 +82,18 @@ int lg_graph_refresh(lg_graph *g, char *errstr, size_t errstr_size);
 void lg_graph_close(lg_graph *g);
 
 /** Re-delivery check: returns 1 if (src, event id) was seen (committed or in
- *  this batch), 0 if not (and marks it seen in the batch), -1 on error. */
-int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str event_id, char *errstr,
+ *  this batch), 0 if not (and marks it seen in the batch), -1 on error.
+ *  time_ms is the event's time: its key is filed under its hour, which the
+ *  retention (lg_graph_opts.seen_retention_ms) goes by. Past the retention
+ *  an event is new again; every fact applies idempotently, so a re-delivery
+ *  that old is counted as new but changes nothing. */
+int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str event_id, int64_t time_ms, char *errstr,
                         size_t errstr_size);
+
+/** Flushes and compacts the whole state now (maintenance, tests): among
+ *  others, drops the dedupe keys past the retention. Returns 0, or -1 with
+ *  errstr. */
+int lg_graph_compact(lg_graph *g, char *errstr, size_t errstr_size);
 
 /** Applies one fact of rec (rec->failed records must not be applied).
  *  Returns 0 or -1 with errstr (state failure only). */

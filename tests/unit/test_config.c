@@ -36,6 +36,7 @@ static void test_defaults(void **state) {
     assert_int_equal(c->input_max_bytes, 16 * 1024 * 1024);
     assert_int_equal(c->cache_mb, 32);
     assert_int_equal(c->cache_nodes, 50000);
+    assert_int_equal(c->dedupe_retention_ms, 30LL * 86400000);
     assert_true(c->log_timestamps);
     assert_int_equal(c->sources_enabled.n, 4);
     assert_string_equal(c->sources_enabled.v[3], "bedrock");
@@ -55,6 +56,7 @@ static void test_parse(void **state) {
                        "output.format = json\n"
                        "batch.max.messages = 500\n"
                        "batch.max.ms = 2s\n"
+                       "dedupe.retention = 7d\n"
                        "input.max.bytes = 4K\n"
                        "log.timestamps = off\n"
                        "sources.enabled = okta, github\n"
@@ -67,6 +69,7 @@ static void test_parse(void **state) {
     assert_string_equal(c->output_format, "json");
     assert_int_equal(c->batch_max_messages, 500);
     assert_int_equal(c->batch_max_ms, 2000);
+    assert_int_equal(c->dedupe_retention_ms, 7LL * 86400000);
     assert_int_equal(c->input_max_bytes, 4096);
     assert_false(c->log_timestamps);
     assert_int_equal(c->sources_enabled.n, 2);

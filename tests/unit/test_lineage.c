@@ -100,7 +100,7 @@ static void feed(world *w, const srec *r) {
     char err[256];
     lg_record rec = {
         .source = LG_SRC_CLOUDTRAIL, .event_id = {r->id, strlen(r->id)}, .time_ms = r->t};
-    int seen = lg_graph_check_seen(w->g, rec.source, rec.event_id, err, sizeof err);
+    int seen = lg_graph_check_seen(w->g, rec.source, rec.event_id, rec.time_ms, err, sizeof err);
     assert_true(seen >= 0);
     if (!seen)
         for (size_t i = 0; i < r->n; i++)
@@ -1022,7 +1022,8 @@ static void test_async_reads_in_flight(void **state) {
         lg_record rec;
         lg_fact f;
         key_created("ASYNC", r, user, key, evt, &rec, &f);
-        assert_int_equal(lg_graph_check_seen(w.g, rec.source, rec.event_id, err, sizeof err), 0);
+        assert_int_equal(
+            lg_graph_check_seen(w.g, rec.source, rec.event_id, rec.time_ms, err, sizeof err), 0);
         assert_int_equal(lg_graph_apply(w.g, &rec, &f, err, sizeof err), 0);
         char pos[16];
         snprintf(pos, sizeof pos, "%d", r);
@@ -1030,7 +1031,8 @@ static void test_async_reads_in_flight(void **state) {
         assert_int_equal(lg_graph_commit(w.g, &pk, &pv, 1, err, sizeof err), 0);
         /* the next batch, at once: the write above is most likely still
          * running */
-        assert_int_equal(lg_graph_check_seen(w.g, rec.source, rec.event_id, err, sizeof err), 1);
+        assert_int_equal(
+            lg_graph_check_seen(w.g, rec.source, rec.event_id, rec.time_ms, err, sizeof err), 1);
         assert_true(links_only_to(w.g, user, key));
         assert_non_null(lg_graph_get(w.g, key, strlen(key)));
     }
@@ -1051,7 +1053,7 @@ static void test_async_reads_in_flight(void **state) {
         lg_fact f;
         key_created("ASYNC", r, user, key, evt, &rec, &f);
         assert_int_equal(lg_graph_check_seen(w.g, LG_SRC_CLOUDTRAIL, (lg_str){evt, strlen(evt)},
-                                             err, sizeof err),
+                                             T(r), err, sizeof err),
                          1);
         assert_links(w.g, user, 0, key);
         const lg_node *n = lg_graph_get(w.g, key, strlen(key));
@@ -1162,10 +1164,47 @@ static void test_async_write_failure(void **state) {
     assert_null(lg_graph_get(g, "WFAIL-KEY002000", 15));
     assert_null(lg_graph_get(g, "WFAIL-KEY003000", 15));
     assert_int_equal(
-        lg_graph_check_seen(g, LG_SRC_CLOUDTRAIL, (lg_str){"WFAIL-1", 7}, err, sizeof err), 0);
+        lg_graph_check_seen(g, LG_SRC_CLOUDTRAIL, (lg_str){"WFAIL-1", 7}, T(1), err, sizeof err),
+        0);
     lg_graph_close(g);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* Dedupe keys of events older than the retention behind the newest event
+ * time checked are dropped when RocksDB compacts, newer ones stay; without a
+ * retention every key stays. */
+static void test_seen_retention(void **state) {
+    (void)state;
+    static const struct {
+        const char *id;
+        int min;
+    } ev[] = {{"e0", 0}, {"e5", 300}, {"e9", 540}, {"e10", 600}};
+    for (int forever = 0; forever < 2; forever++) {
+        char *dir = tu_tmpdir("lg-seen");
+        assert_non_null(dir);
+        char err[256];
+        lg_graph_opts o = {.seen_retention_ms = forever ? 0 : 2 * 3600000};
+        lg_graph *g = lg_graph_open(dir, &o, err, sizeof err);
+        assert_non_null(g);
+        for (size_t i = 0; i < 4; i++) {
+            lg_str id = {ev[i].id, strlen(ev[i].id)};
+            assert_int_equal(lg_graph_check_seen(g, LG_SRC_OKTA, id, T(ev[i].min), err, sizeof err),
+                             0);
+            assert_int_equal(lg_graph_commit(g, NULL, NULL, 0, err, sizeof err), 0);
+        }
+        assert_int_equal(lg_graph_compact(g, err, sizeof err), 0);
+        /* the newest is 10 h after e0: 2 h keep e9 and e10 */
+        for (size_t i = 0; i < 4; i++) {
+            lg_str id = {ev[i].id, strlen(ev[i].id)};
+            int want = forever || ev[i].min >= 540;
+            assert_int_equal(lg_graph_check_seen(g, LG_SRC_OKTA, id, T(ev[i].min), err, sizeof err),
+                             want);
+        }
+        lg_graph_close(g);
+        tu_rmtree(dir);
+        free(dir);
+    }
 }
 
 /* The scenarios above again, each batch written on the writer thread while
@@ -1217,6 +1256,7 @@ int main(void) {
         cmocka_unit_test(test_async_reads_in_flight),
         cmocka_unit_test(test_async_scenarios),
         cmocka_unit_test(test_async_write_failure),
+        cmocka_unit_test(test_seen_retention),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
