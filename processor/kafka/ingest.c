@@ -2,6 +2,7 @@
 #include "processor/kafka/ingest.h"
 
 #include "processor/factcodec.h"
+#include "processor/kafka/coalesce.h"
 #include "processor/kafka/stage.h"
 #include "processor/kafka/txn.h"
 #include "processor/sources/source.h"
@@ -34,11 +35,8 @@ struct lg_ingest {
     int fatal;
     lg_wbuf enc;
     /* pure usage records of the open batch, coalesced per identity */
-    struct usage *usage;
-    size_t nusage, capusage;
-    uint32_t *uidx; /* open addressing: index + 1 into usage, 0 = free */
-    size_t uidxcap;
-    int64_t coalesced;
+    lg_coalesce usage;
+    lg_wbuf ukey; /* scratch: the identity of a usage record */
     /* per-message context for the parser callbacks */
     const rd_kafka_message_t *msg;
     int failed;
@@ -73,17 +71,6 @@ static int begin_if_needed(lg_ingest *s) {
     return 0;
 }
 
-/* One identity's pure usage records in the open batch: only the earliest
- * and the latest by event time are published (the graph keeps first and last
- * use; what lies between changes nothing it decides). */
-struct usage {
-    char *key; /* tenant + the facts' identities */
-    int32_t part;
-    char *tenant;
-    int64_t t[2];   /* earliest, latest */
-    lg_wbuf rec[2]; /* their encodings */
-};
-
 static int produce_fact(lg_ingest *s, int32_t part, const char *tenant, size_t tlen,
                         const void *val, size_t vlen) {
     rd_kafka_resp_err_t err;
@@ -113,6 +100,8 @@ static bool pure_usage(const lg_record *rec) {
     return true;
 }
 
+/* The identity of a pure usage record: its tenant and each fact's kind,
+ * subject, parent and object (any bytes: compared by length). */
 static void usage_key(lg_wbuf *w, lg_str tenant, const lg_record *rec) {
     lg_wbuf_reset(w);
     lg_wbuf_bytes(w, tenant.p, tenant.n);
@@ -121,112 +110,25 @@ static void usage_key(lg_wbuf *w, lg_str tenant, const lg_record *rec) {
         unsigned char k = (unsigned char)f->kind;
         lg_wbuf_bytes(w, "\x1f", 1);
         lg_wbuf_bytes(w, &k, 1);
+        lg_wbuf_u64(w, f->subject.n);
         lg_wbuf_bytes(w, f->subject.p, f->subject.n);
-        lg_wbuf_bytes(w, "\x1e", 1);
+        lg_wbuf_u64(w, f->parent.n);
         lg_wbuf_bytes(w, f->parent.p, f->parent.n);
-        lg_wbuf_bytes(w, "\x1e", 1);
+        lg_wbuf_u64(w, f->object.n);
         lg_wbuf_bytes(w, f->object.p, f->object.n);
     }
-    lg_wbuf_bytes(w, "", 1); /* NUL */
 }
 
-static uint32_t key_hash(const char *k) {
-    uint32_t h = 2166136261u;
-    for (; *k; k++) {
-        h ^= (unsigned char)*k;
-        h *= 16777619u;
-    }
-    return h;
-}
-
-/* Slot of key in the index (found or free); grows the index first. */
-static uint32_t *usage_slot(lg_ingest *s, const char *key) {
-    if ((s->nusage + 1) * 2 > s->uidxcap) {
-        size_t cap = s->uidxcap ? s->uidxcap * 2 : 256;
-        uint32_t *ni = calloc(cap, sizeof *ni);
-        if (!ni)
-            return NULL;
-        for (size_t i = 0; i < s->nusage; i++) {
-            size_t j = key_hash(s->usage[i].key) & (cap - 1);
-            while (ni[j])
-                j = (j + 1) & (cap - 1);
-            ni[j] = (uint32_t)i + 1;
-        }
-        free(s->uidx);
-        s->uidx = ni;
-        s->uidxcap = cap;
-    }
-    size_t j = key_hash(key) & (s->uidxcap - 1);
-    while (s->uidx[j] && strcmp(s->usage[s->uidx[j] - 1].key, key) != 0)
-        j = (j + 1) & (s->uidxcap - 1);
-    return &s->uidx[j];
-}
-
-/* Keeps rec (already encoded in s->enc) as the earliest and/or latest use of
- * its identity in the batch. */
-static int coalesce(lg_ingest *s, lg_str tenant, int32_t part, const lg_record *rec) {
-    lg_wbuf key = {0};
-    usage_key(&key, tenant, rec);
-    if (key.oom)
-        return -1;
-    uint32_t *slot = usage_slot(s, key.p);
-    if (!slot) {
-        lg_wbuf_free(&key);
-        return -1;
-    }
-    struct usage *u = *slot ? &s->usage[*slot - 1] : NULL;
-    if (!u) {
-        if (s->nusage == s->capusage) {
-            size_t cap = s->capusage ? s->capusage * 2 : 64;
-            struct usage *nu = realloc(s->usage, cap * sizeof *nu);
-            if (!nu) {
-                lg_wbuf_free(&key);
-                return -1;
-            }
-            s->usage = nu;
-            s->capusage = cap;
-        }
-        *slot = (uint32_t)s->nusage + 1;
-        u = &s->usage[s->nusage++];
-        memset(u, 0, sizeof *u);
-        u->key = key.p; /* take the buffer */
-        u->part = part;
-        u->tenant = strndup(tenant.p, tenant.n);
-        u->t[0] = u->t[1] = rec->time_ms;
-        lg_wbuf_bytes(&u->rec[0], s->enc.p, s->enc.n);
-        return u->tenant && !u->rec[0].oom ? 0 : -1;
-    }
-    lg_wbuf_free(&key);
-    s->coalesced++;
-    if (rec->time_ms < u->t[0]) {
-        u->t[0] = rec->time_ms;
-        lg_wbuf_reset(&u->rec[0]);
-        lg_wbuf_bytes(&u->rec[0], s->enc.p, s->enc.n);
-    } else if (rec->time_ms > u->t[1]) {
-        u->t[1] = rec->time_ms;
-        lg_wbuf_reset(&u->rec[1]);
-        lg_wbuf_bytes(&u->rec[1], s->enc.p, s->enc.n);
-    }
-    return u->rec[0].oom || u->rec[1].oom ? -1 : 0;
+static int produce_kept(void *opaque, int32_t part, const char *tenant, const void *rec,
+                        size_t rlen) {
+    lg_ingest *s = opaque;
+    return produce_fact(s, part, tenant, strlen(tenant), rec, rlen);
 }
 
 /* Forgets the batch's coalesced usage (publish: produce it first). */
 static int usage_done(lg_ingest *s, bool publish) {
-    int rc = 0;
-    for (size_t i = 0; i < s->nusage; i++) {
-        struct usage *u = &s->usage[i];
-        for (int k = 0; k < 2 && rc == 0 && publish; k++)
-            if (u->rec[k].n)
-                rc = produce_fact(s, u->part, u->tenant, strlen(u->tenant), u->rec[k].p,
-                                  u->rec[k].n);
-        free(u->key);
-        free(u->tenant);
-        lg_wbuf_free(&u->rec[0]);
-        lg_wbuf_free(&u->rec[1]);
-    }
-    s->nusage = 0;
-    if (s->uidx)
-        memset(s->uidx, 0, s->uidxcap * sizeof *s->uidx);
+    int rc = publish ? lg_coalesce_each(&s->usage, produce_kept, s) : 0;
+    lg_coalesce_clear(&s->usage);
     return rc;
 }
 
@@ -250,7 +152,9 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
     }
     int32_t part = lg_ingest_tenant_partition(tenant.p, tenant.n, s->facts_partitions);
     if (pure_usage(rec)) {
-        if (coalesce(s, tenant, part, rec) < 0) {
+        usage_key(&s->ukey, tenant, rec);
+        if (s->ukey.oom || lg_coalesce_add(&s->usage, s->ukey.p, s->ukey.n, part, tenant.p,
+                                           tenant.n, rec->time_ms, s->enc.p, s->enc.n) < 0) {
             snprintf(s->err, sizeof s->err, "out of memory coalescing usage");
             return s->failed = -1;
         }
@@ -493,8 +397,8 @@ void lg_ingest_destroy(lg_ingest *s) {
         rd_kafka_destroy(s->consumer);
     }
     drop_usage(s);
-    free(s->usage);
-    free(s->uidx);
+    lg_coalesce_free(&s->usage);
+    lg_wbuf_free(&s->ukey);
     lg_sink_destroy(s->sink);
     lg_source_ctx_destroy(s->src);
     if (s->batch)

@@ -1,0 +1,147 @@
+/* processor/kafka/coalesce.c - see coalesce.h. */
+#include "processor/kafka/coalesce.h"
+
+#include "state/codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct lg_coalesce_item {
+    char *key;
+    size_t klen;
+    int32_t part;
+    char *tenant;
+    int64_t t[2];   /* earliest, latest */
+    lg_wbuf rec[2]; /* their encodings; rec[1] empty: rec[0] is both */
+};
+
+static uint32_t key_hash(const void *key, size_t n) {
+    const unsigned char *p = key;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Slot of key in the index (found or free); grows the index first. NULL on
+ * ENOMEM. */
+static uint32_t *slot_of(lg_coalesce *c, const void *key, size_t klen) {
+    if ((c->n + 1) * 2 > c->idxcap) {
+        size_t cap = c->idxcap ? c->idxcap * 2 : 256;
+        uint32_t *ni = calloc(cap, sizeof *ni);
+        if (!ni)
+            return NULL;
+        for (size_t i = 0; i < c->n; i++) {
+            size_t j = key_hash(c->items[i].key, c->items[i].klen) & (cap - 1);
+            while (ni[j])
+                j = (j + 1) & (cap - 1);
+            ni[j] = (uint32_t)i + 1;
+        }
+        free(c->idx);
+        c->idx = ni;
+        c->idxcap = cap;
+    }
+    size_t j = key_hash(key, klen) & (c->idxcap - 1);
+    for (; c->idx[j]; j = (j + 1) & (c->idxcap - 1)) {
+        const lg_coalesce_item *it = &c->items[c->idx[j] - 1];
+        if (it->klen == klen && memcmp(it->key, key, klen) == 0)
+            break;
+    }
+    return &c->idx[j];
+}
+
+static int set_rec(lg_wbuf *w, const void *rec, size_t rlen) {
+    lg_wbuf_reset(w);
+    lg_wbuf_bytes(w, rec, rlen);
+    return w->oom ? -1 : 0;
+}
+
+int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, const char *tenant,
+                    size_t tlen, int64_t t, const void *rec, size_t rlen) {
+    uint32_t *slot = slot_of(c, key, klen);
+    if (!slot)
+        return -1;
+    if (*slot) {
+        lg_coalesce_item *it = &c->items[*slot - 1];
+        c->coalesced++;
+        if (t < it->t[0]) {
+            if (!it->rec[1].n) { /* the one record so far is the latest */
+                lg_wbuf latest = it->rec[0];
+                it->rec[0] = it->rec[1];
+                it->rec[1] = latest;
+            }
+            it->t[0] = t;
+            return set_rec(&it->rec[0], rec, rlen);
+        }
+        if (t > it->t[1]) {
+            it->t[1] = t;
+            return set_rec(&it->rec[1], rec, rlen);
+        }
+        return 0;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        lg_coalesce_item *ni = realloc(c->items, cap * sizeof *ni);
+        if (!ni)
+            return -1;
+        c->items = ni;
+        c->cap = cap;
+    }
+    lg_coalesce_item *it = &c->items[c->n];
+    memset(it, 0, sizeof *it);
+    it->key = malloc(klen ? klen : 1);
+    it->tenant = malloc(tlen + 1);
+    if (!it->key || !it->tenant || set_rec(&it->rec[0], rec, rlen) < 0) {
+        free(it->key);
+        free(it->tenant);
+        lg_wbuf_free(&it->rec[0]);
+        return -1;
+    }
+    memcpy(it->key, key, klen);
+    it->klen = klen;
+    memcpy(it->tenant, tenant, tlen);
+    it->tenant[tlen] = '\0';
+    it->part = part;
+    it->t[0] = it->t[1] = t;
+    *slot = (uint32_t)++c->n;
+    return 0;
+}
+
+int lg_coalesce_each(const lg_coalesce *c,
+                     int (*cb)(void *opaque, int32_t part, const char *tenant, const void *rec,
+                               size_t rlen),
+                     void *opaque) {
+    for (size_t i = 0; i < c->n; i++) {
+        const lg_coalesce_item *it = &c->items[i];
+        for (int k = 0; k < 2; k++) {
+            int rc =
+                it->rec[k].n ? cb(opaque, it->part, it->tenant, it->rec[k].p, it->rec[k].n) : 0;
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+void lg_coalesce_clear(lg_coalesce *c) {
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->items[i].key);
+        free(c->items[i].tenant);
+        lg_wbuf_free(&c->items[i].rec[0]);
+        lg_wbuf_free(&c->items[i].rec[1]);
+    }
+    c->n = 0;
+    if (c->idx)
+        memset(c->idx, 0, c->idxcap * sizeof *c->idx);
+}
+
+void lg_coalesce_free(lg_coalesce *c) {
+    if (!c)
+        return;
+    lg_coalesce_clear(c);
+    free(c->items);
+    free(c->idx);
+    memset(c, 0, sizeof *c);
+}
