@@ -861,7 +861,12 @@ void lg_graph_close(lg_graph *g) {
  * of two independent 64-bit hashes of source and id. (Keys written before
  * the hour prefix, 16 hash bytes, read as random hours: most of them far
  * ahead, which the retention never drops.) */
-static void seen_key(lg_source src, lg_str id, int64_t time_ms, unsigned char out[16]) {
+static uint32_t seen_hour_of(int64_t time_ms) {
+    int64_t hour = time_ms > 0 ? time_ms / SEEN_HOUR_MS : 0;
+    return hour > UINT32_MAX ? UINT32_MAX : (uint32_t)hour;
+}
+
+static void seen_key(lg_source src, lg_str id, uint32_t h, unsigned char out[16]) {
     uint64_t a = 0xcbf29ce484222325ULL ^ (uint64_t)src, b = 0x84222325cbf29ce4ULL + src;
     for (size_t i = 0; i < id.n; i++) {
         unsigned char c = (unsigned char)id.p[i];
@@ -875,8 +880,6 @@ static void seen_key(lg_source src, lg_str id, int64_t time_ms, unsigned char ou
     b ^= b >> 31;
     b *= 0xc4ceb9fe1a85ec53ULL;
     b ^= b >> 32;
-    int64_t hour = time_ms > 0 ? time_ms / SEEN_HOUR_MS : 0;
-    uint32_t h = hour > UINT32_MAX ? UINT32_MAX : (uint32_t)hour;
     out[0] = (unsigned char)(h >> 24);
     out[1] = (unsigned char)(h >> 16);
     out[2] = (unsigned char)(h >> 8);
@@ -913,8 +916,8 @@ static const char *seen_filter_name(void *state) {
 int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, int64_t time_ms, char *errstr,
                         size_t errstr_size) {
     unsigned char k[16];
-    seen_key(src, id, time_ms, k);
-    int64_t hour = seen_hour((const char *)k);
+    int64_t hour = seen_hour_of(time_ms);
+    seen_key(src, id, (uint32_t)hour, k);
     if (hour > atomic_load_explicit(&g->seen_newest_hour, memory_order_relaxed))
         atomic_store_explicit(&g->seen_newest_hour, hour, memory_order_relaxed);
     if (lg_bset_has(&g->seen_batch, k, sizeof k) || lg_bset_has(&g->seen_prev, k, sizeof k))

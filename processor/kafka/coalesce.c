@@ -1,6 +1,7 @@
 /* processor/kafka/coalesce.c - see coalesce.h. */
 #include "processor/kafka/coalesce.h"
 
+#include "state/bset.h"
 #include "state/codec.h"
 
 #include <stdlib.h>
@@ -11,19 +12,10 @@ struct lg_coalesce_item {
     size_t klen;
     int32_t part;
     char *tenant;
+    size_t tlen;
     int64_t t[2];   /* earliest, latest */
     lg_wbuf rec[2]; /* their encodings; rec[1] empty: rec[0] is both */
 };
-
-static uint32_t key_hash(const void *key, size_t n) {
-    const unsigned char *p = key;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
-    return h;
-}
 
 /* Slot of key in the index (found or free); grows the index first. NULL on
  * ENOMEM. */
@@ -34,7 +26,7 @@ static uint32_t *slot_of(lg_coalesce *c, const void *key, size_t klen) {
         if (!ni)
             return NULL;
         for (size_t i = 0; i < c->n; i++) {
-            size_t j = key_hash(c->items[i].key, c->items[i].klen) & (cap - 1);
+            size_t j = lg_bset_hash(c->items[i].key, c->items[i].klen) & (cap - 1);
             while (ni[j])
                 j = (j + 1) & (cap - 1);
             ni[j] = (uint32_t)i + 1;
@@ -43,7 +35,7 @@ static uint32_t *slot_of(lg_coalesce *c, const void *key, size_t klen) {
         c->idx = ni;
         c->idxcap = cap;
     }
-    size_t j = key_hash(key, klen) & (c->idxcap - 1);
+    size_t j = lg_bset_hash(key, klen) & (c->idxcap - 1);
     for (; c->idx[j]; j = (j + 1) & (c->idxcap - 1)) {
         const lg_coalesce_item *it = &c->items[c->idx[j] - 1];
         if (it->klen == klen && memcmp(it->key, key, klen) == 0)
@@ -103,6 +95,7 @@ int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, 
     it->klen = klen;
     memcpy(it->tenant, tenant, tlen);
     it->tenant[tlen] = '\0';
+    it->tlen = tlen;
     it->part = part;
     it->t[0] = it->t[1] = t;
     *slot = (uint32_t)++c->n;
@@ -110,14 +103,15 @@ int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, 
 }
 
 int lg_coalesce_each(const lg_coalesce *c,
-                     int (*cb)(void *opaque, int32_t part, const char *tenant, const void *rec,
-                               size_t rlen),
+                     int (*cb)(void *opaque, int32_t part, const char *tenant, size_t tlen,
+                               const void *rec, size_t rlen),
                      void *opaque) {
     for (size_t i = 0; i < c->n; i++) {
         const lg_coalesce_item *it = &c->items[i];
         for (int k = 0; k < 2; k++) {
-            int rc =
-                it->rec[k].n ? cb(opaque, it->part, it->tenant, it->rec[k].p, it->rec[k].n) : 0;
+            int rc = it->rec[k].n
+                         ? cb(opaque, it->part, it->tenant, it->tlen, it->rec[k].p, it->rec[k].n)
+                         : 0;
             if (rc)
                 return rc;
         }

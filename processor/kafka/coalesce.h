@@ -37,11 +37,11 @@ int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, 
 
 /** Calls cb for every kept record: identities in first-seen order, each
  *  with its earliest use, then its latest when that is another record. The
- *  tenant is NUL-terminated. Returns 0, or the first non-zero cb result
+ *  tenant (tlen bytes) is also NUL-terminated. Returns 0, or the first non-zero cb result
  *  (and stops there). */
 int lg_coalesce_each(const lg_coalesce *c,
-                     int (*cb)(void *opaque, int32_t part, const char *tenant, const void *rec,
-                               size_t rlen),
+                     int (*cb)(void *opaque, int32_t part, const char *tenant, size_t tlen,
+                               const void *rec, size_t rlen),
                      void *opaque);
 
 /** Forgets the kept records (the next batch starts empty). */

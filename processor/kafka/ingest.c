@@ -119,10 +119,9 @@ static void usage_key(lg_wbuf *w, lg_str tenant, const lg_record *rec) {
     }
 }
 
-static int produce_kept(void *opaque, int32_t part, const char *tenant, const void *rec,
-                        size_t rlen) {
-    lg_ingest *s = opaque;
-    return produce_fact(s, part, tenant, strlen(tenant), rec, rlen);
+static int produce_kept(void *opaque, int32_t part, const char *tenant, size_t tlen,
+                        const void *rec, size_t rlen) {
+    return produce_fact(opaque, part, tenant, tlen, rec, rlen);
 }
 
 /* Forgets the batch's coalesced usage (publish: produce it first). */

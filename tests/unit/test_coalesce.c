@@ -21,8 +21,10 @@ typedef struct kept {
     size_t n;
 } kept;
 
-static int collect(void *opaque, int32_t part, const char *tenant, const void *rec, size_t rlen) {
+static int collect(void *opaque, int32_t part, const char *tenant, size_t tlen, const void *rec,
+                   size_t rlen) {
     kept *k = opaque;
+    assert_int_equal(strlen(tenant), tlen);
     assert_true(k->n < 16);
     snprintf(k->lines[k->n++], 64, "%s/%d/%.*s", tenant, (int)part, (int)rlen, (const char *)rec);
     return 0;
@@ -34,9 +36,10 @@ typedef struct counted {
     char k7[64];
 } counted;
 
-static int count_k7(void *opaque, int32_t part, const char *tenant, const void *rec, size_t rlen) {
+static int count_k7(void *opaque, int32_t part, const char *tenant, size_t tlen, const void *rec,
+                    size_t rlen) {
     counted *n = opaque;
-    (void)part, (void)tenant;
+    (void)part, (void)tenant, (void)tlen;
     n->total++;
     if (rlen >= 2 && memcmp(rec, "k7", 2) == 0)
         snprintf(n->k7 + strlen(n->k7), sizeof n->k7 - strlen(n->k7), "%.*s ", (int)rlen,
