@@ -26,7 +26,7 @@
 #                           [--bin-dir DIR] [--cache DIR] [--profile]
 #                           [--no-kafka | --only-kafka]
 #   --quick        a small version (~200k events, 100k NHIs): under 2 minutes
-#   --tiny         the CI smoke scale (a few thousand events): seconds
+#   --tiny         a few thousand events, seconds (the smoke test in sanitized builds)
 #   --out DIR      results directory (default build-bench/bench-results)
 #   --repeats N    runs per throughput figure (default 3, quick/tiny 1)
 #   --bin-dir DIR  use lineaged and the lg_bench_* programs already built in
