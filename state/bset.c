@@ -4,16 +4,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Eight bytes per step (a multiply and a shift: the byte-at-a-time FNV-1a
+ * this replaced cost a multiply per byte, 1.7% of a replay in the node
+ * cache alone), the length folded in first, then a final avalanche so that
+ * the low bits the tables index by depend on every byte. In-memory only:
+ * nothing on disk or on the wire depends on it. */
 uint64_t lg_bset_hash(const void *k, size_t n) {
     const unsigned char *p = k;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xc2b2ae3d27d4eb4fULL);
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
     }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)p[i] << (8 * i);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+    }
+    h ^= h >> 32;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 29;
     return h ? h : 1;
 }
 

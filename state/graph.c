@@ -113,18 +113,6 @@ struct lg_graph {
     bool restored;   /* restore_put since the last commit: drop the cache */
 };
 
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h ? h : 1;
-}
-
 static void set_err(char *errstr, size_t n, const char *what, char *rerr) {
     if (errstr && n)
         snprintf(errstr, n, "state: %s: %s", what, rerr ? rerr : "out of memory");
@@ -289,7 +277,7 @@ static centry *cache_insert(lg_graph *g, lg_node *node, size_t idlen, uint64_t h
 }
 
 static centry *entry_get(lg_graph *g, const char *id, size_t n) {
-    uint64_t h = hash_bytes(id, n);
+    uint64_t h = lg_bset_hash(id, n);
     centry *e = cache_find(g, id, n, h);
     if (e) {
         if (e->hits < UINT8_MAX)
@@ -346,7 +334,7 @@ static int mark_dirty(lg_graph *g, centry *e) {
 
 void lg_graph_mark_dirty(lg_graph *g, lg_node *n) {
     size_t len = strlen(n->id);
-    centry *e = cache_find(g, n->id, len, hash_bytes(n->id, len));
+    centry *e = cache_find(g, n->id, len, lg_bset_hash(n->id, len));
     if (e)
         mark_dirty(g, e);
 }
@@ -395,7 +383,7 @@ static centry *node_ref(lg_graph *g, const char *id, size_t n, lg_node_kind kind
         lg_node *node = lg_node_new(id, n, kind);
         if (!node)
             return NULL;
-        e = cache_insert(g, node, n, hash_bytes(id, n));
+        e = cache_insert(g, node, n, lg_bset_hash(id, n));
         if (!e) {
             lg_node_free(node);
             return NULL;

@@ -1,6 +1,8 @@
 /* state/query.c - see query.h. */
 #include "state/query.h"
 
+#include "state/bset.h"
+
 #include "processor/sources/arena.h"
 #include "processor/sources/aws_arn.h"
 #include "processor/sources/source.h"
@@ -26,12 +28,7 @@ typedef struct strset {
 } strset;
 
 static uint64_t str_hash(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return lg_bset_hash(s, strlen(s));
 }
 
 static bool strset_has(const strset *s, const char *k) {
