@@ -149,11 +149,10 @@ int lg_engine_apply(lg_engine *e, const lg_record *rec, char *errstr, size_t err
     return 0;
 }
 
-static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reason) {
-    lg_engine *e = opaque;
-    const lg_origin *o = e->origin;
+int lg_engine_deadletter(lg_engine *e, lg_source src, const lg_origin *o, const char *raw,
+                         size_t rawlen, const char *reason, char *errstr, size_t errstr_size) {
     lg_deadletter dl = {
-        .source = lg_source_name(e->cur_src),
+        .source = lg_source_name(src),
         .reason = reason,
         .origin = o && o->desc ? o->desc : "unknown",
         .topic = o ? o->topic : NULL,
@@ -163,10 +162,20 @@ static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reas
         .rawlen = rawlen,
     };
     e->stats.deadlettered++;
-    lg_sink_result r = lg_sink_deadletter(e->opts.deadletter, &dl, e->errstr, e->errstr_size);
-    if (r == LG_SINK_OK)
+    return lg_sink_deadletter(e->opts.deadletter, &dl, errstr, errstr_size) == LG_SINK_OK ? 0 : -1;
+}
+
+static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reason) {
+    lg_engine *e = opaque;
+    if (lg_engine_deadletter(e, e->cur_src, e->origin, raw, rawlen, reason, e->errstr,
+                             e->errstr_size) == 0)
         return 0;
     return e->failed = -1;
+}
+
+void lg_engine_count_messages(lg_engine *e, size_t n) {
+    e->stats.messages += n;
+    e->pending += n;
 }
 
 int lg_engine_process(lg_engine *e, lg_source src, const char *buf, size_t len,

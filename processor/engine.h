@@ -85,9 +85,22 @@ lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errst
 int lg_engine_process(lg_engine *e, lg_source src, const char *buf, size_t len,
                       const lg_origin *origin, char *errstr, size_t errstr_size);
 
-/** Applies one already-parsed record (from the internal facts topic) to the
- *  pending batch: dedupe, then its facts. Returns 0 or -1 with errstr. */
+/** Applies one already-parsed record (from the internal facts topic, or
+ *  parsed on another thread) to the pending batch: dedupe, then its facts.
+ *  Returns 0 or -1 with errstr. */
 int lg_engine_apply(lg_engine *e, const lg_record *rec, char *errstr, size_t errstr_size);
+
+/** For drivers that parse on another thread: counts n input messages into
+ *  the statistics and the pending batch, as lg_engine_process does for the
+ *  message it parses. */
+void lg_engine_count_messages(lg_engine *e, size_t n);
+
+/** Sends an unusable event (raw: its original bytes) of source src to the
+ *  dead-letter sink with its reason and origin, and counts it, as
+ *  lg_engine_process does for the bad events it meets. Returns 0 or -1
+ *  with errstr when the sink failed. */
+int lg_engine_deadletter(lg_engine *e, lg_source src, const lg_origin *origin, const char *raw,
+                         size_t rawlen, const char *reason, char *errstr, size_t errstr_size);
 
 /** First half of a commit, for drivers that must publish the batch's
  *  effects atomically elsewhere first (Kafka transactions): runs the

@@ -4,7 +4,7 @@
 #include "processor/replay.h"
 
 #include "processor/engine.h"
-#include "processor/sources/reader.h"
+#include "processor/prefetch.h"
 #include "sinks/file/file_sink.h"
 #include "sinks/outputs/outputs.h"
 #include "sinks/webhook/webhook_sink.h"
@@ -49,8 +49,10 @@ int lg_replay_parse_input(const char *arg, lg_replay_input *in, char *errstr, si
 typedef struct replay {
     const lg_replay_opts *o;
     lg_engine *engine;
-    lg_sink *dl;
-    size_t batch_max;
+    const lg_prefetch_chunk *chunk; /* being applied */
+    char *errstr;
+    size_t errstr_size;
+    bool failed; /* a callback's engine call failed (errstr says why) */
     char poskey[4096];
     char posval[32];
 } replay;
@@ -62,49 +64,84 @@ static int commit(replay *r, const char *path, int64_t line, char *errstr, size_
     return lg_engine_commit(r->engine, &pos, 1, errstr, errstr_size);
 }
 
-/* One message: too large -> dead letter (its first bytes), else the engine.
- * Commits when the batch is full. */
-static int process(replay *r, lg_source src, const char *path, int64_t line, const char *buf,
-                   size_t len, char *errstr, size_t errstr_size) {
-    char desc[4200];
-    snprintf(desc, sizeof(desc), "file:%s:%" PRId64, path, line);
-    if (len > (size_t)r->o->config->input_max_bytes) {
-        char reason[128];
-        snprintf(reason, sizeof(reason),
-                 "message of %zu bytes exceeds input.max.bytes (%" PRId64 ")", len,
-                 r->o->config->input_max_bytes);
-        lg_deadletter dl = {lg_source_name(src), reason, desc, NULL, -1, -1, buf, 1024};
-        LG_LOGW(COMP, "%s: %s (first 1024 bytes dead-lettered)", desc, reason);
-        if (lg_sink_deadletter(r->dl, &dl, errstr, errstr_size) != LG_SINK_OK)
-            return -1;
-    } else {
-        lg_origin origin = {desc, NULL, -1, -1};
-        if (lg_engine_process(r->engine, src, buf, len, &origin, errstr, errstr_size) != 0)
-            return -1;
-    }
-    if (lg_engine_pending(r->engine) >= r->batch_max)
-        return commit(r, path, line, errstr, errstr_size);
-    return 0;
+static int apply_record(void *opaque, const lg_record *rec) {
+    replay *r = opaque;
+    if (lg_engine_apply(r->engine, rec, r->errstr, r->errstr_size) == 0)
+        return 0;
+    r->failed = true;
+    return -1;
 }
 
-static int replay_input(replay *r, const lg_replay_input *ri, char *errstr, size_t errstr_size) {
-    lg_reader *rd = lg_reader_open(ri->path, errstr, errstr_size);
-    if (!rd)
+/* A dead letter the prefetch thread filed: an unusable event, or the
+ * first bytes of a message over input.max.bytes (which is also logged). */
+static int apply_bad(void *opaque, const lg_prefetch_bad *b) {
+    replay *r = opaque;
+    const lg_replay_input *in = &r->o->inputs[r->chunk->input];
+    char desc[4200];
+    snprintf(desc, sizeof(desc), "file:%s:%" PRId64, in->path, b->line);
+    if (b->oversized)
+        LG_LOGW(COMP, "%s: %s (first %zu bytes dead-lettered)", desc, b->reason, b->rawlen);
+    lg_origin origin = {desc, NULL, -1, -1};
+    if (lg_engine_deadletter(r->engine, in->src, &origin, b->raw, b->rawlen, b->reason, r->errstr,
+                             r->errstr_size) == 0)
+        return 0;
+    r->failed = true;
+    return -1;
+}
+
+/* Reads every input through the prefetch thread: each chunk is one batch,
+ * committed with the position it reached (as when parsing inline: a batch
+ * of batch.max.messages messages, and the rest of each input). */
+static int replay_inputs(replay *r, char *errstr, size_t errstr_size) {
+    if (!r->o->ninputs)
+        return 0;
+    /* a thread reads ahead when every input is a regular file; one that can
+     * block (a pipe, a terminal) is read on this thread, so that a signal
+     * interrupts the read as it ends the replay */
+    bool regular = true;
+    for (size_t i = 0; i < r->o->ninputs && regular; i++) {
+        struct stat st;
+        const char *path = r->o->inputs[i].path;
+        int rc = strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(path, &st);
+        regular = rc == 0 && S_ISREG(st.st_mode);
+    }
+    lg_prefetch_opts po = {.inputs = r->o->inputs,
+                           .threaded = regular,
+                           .ninputs = r->o->ninputs,
+                           .batch_max = (size_t)r->o->config->batch_max_messages,
+                           .input_max_bytes = r->o->config->input_max_bytes,
+                           .running = r->o->running};
+    lg_prefetch *pf = lg_prefetch_start(&po, errstr, errstr_size);
+    if (!pf)
         return -1;
-    int rc = -1, g = 0;
-    const char *msg;
-    size_t len;
-    int64_t line = 0;
-    while (*r->o->running && (g = lg_reader_next(rd, &msg, &len, &line, errstr, errstr_size)) > 0)
-        if (process(r, ri->src, ri->path, line, msg, len, errstr, errstr_size) != 0)
-            goto cleanup;
-    if (*r->o->running && g < 0)
-        goto cleanup;
-    if (commit(r, ri->path, line, errstr, errstr_size) != 0)
-        goto cleanup;
-    rc = 0;
-cleanup:
-    lg_reader_close(rd);
+    r->errstr = errstr;
+    r->errstr_size = errstr_size;
+    int rc = 0;
+    size_t announced = (size_t)-1;
+    lg_prefetch_chunk *c;
+    while (rc == 0 && (c = lg_prefetch_next(pf)) != NULL) {
+        const lg_replay_input *in = &r->o->inputs[c->input];
+        if (c->input != announced) {
+            LG_LOGD(COMP, "reading %s as %s", in->path, lg_source_name(in->src));
+            announced = c->input;
+        }
+        r->chunk = c;
+        lg_engine_count_messages(r->engine, c->messages);
+        if (lg_prefetch_each(c, apply_record, apply_bad, r) != 0) {
+            if (!r->failed)
+                snprintf(errstr, errstr_size, "prefetch: a chunk of %s could not be read back",
+                         in->path);
+            rc = -1;
+        } else if (c->err[0]) /* a read error: the batch in progress is not committed */
+            snprintf(errstr, errstr_size, "%s", c->err), rc = -1;
+        else
+            rc = commit(r, in->path, c->line, errstr, errstr_size);
+        bool last = c->last;
+        lg_prefetch_release(pf, c);
+        if (last)
+            break;
+    }
+    lg_prefetch_stop(pf);
     return rc;
 }
 
@@ -143,9 +180,9 @@ static void print_summary(const lg_engine_stats *st, double elapsed, bool interr
 int lg_replay_run(const lg_replay_opts *o, char *errstr, size_t errstr_size) {
     int rc = -1;
     double t0 = now_s();
-    replay r = {.o = o, .batch_max = (size_t)o->config->batch_max_messages};
+    replay r = {.o = o};
     lg_pairs owners = {0}, aliases = {0};
-    lg_sink *out = NULL;
+    lg_sink *out = NULL, *dl = NULL;
     char dlpath[4096];
 
     for (size_t i = 0; i < o->ninputs; i++) {
@@ -177,11 +214,11 @@ int lg_replay_run(const lg_replay_opts *o, char *errstr, size_t errstr_size) {
     out = lg_outputs_new(&oo, errstr, errstr_size);
     if (!out)
         goto cleanup;
-    r.dl = lg_sink_file_open(dlpath, LG_SINK_FILE_JSON, errstr, errstr_size);
-    if (!r.dl)
+    dl = lg_sink_file_open(dlpath, LG_SINK_FILE_JSON, errstr, errstr_size);
+    if (!dl)
         goto cleanup;
     eo.out = out;
-    eo.deadletter = r.dl;
+    eo.deadletter = dl;
     /* the positions live in the state alone: a batch's write can overlap
      * the next batch */
     eo.async_write = true;
@@ -189,11 +226,8 @@ int lg_replay_run(const lg_replay_opts *o, char *errstr, size_t errstr_size) {
     if (!r.engine)
         goto cleanup;
 
-    for (size_t i = 0; i < o->ninputs && *o->running; i++) {
-        LG_LOGD(COMP, "reading %s as %s", o->inputs[i].path, lg_source_name(o->inputs[i].src));
-        if (replay_input(&r, &o->inputs[i], errstr, errstr_size) != 0)
-            goto cleanup;
-    }
+    if (replay_inputs(&r, errstr, errstr_size) != 0)
+        goto cleanup;
     if (*o->running) {
         /* the end of the input: nothing more can name an owner, so the
          * held-back privileged_key.ownerless candidates are announced */
@@ -214,7 +248,7 @@ cleanup:
     if (out && lg_outputs_webhook(out)) /* deliver what the outbox holds */
         lg_sink_webhook_drain(lg_outputs_webhook(out), WEBHOOK_DRAIN_MS);
     lg_engine_close(r.engine);
-    lg_sink_destroy(r.dl);
+    lg_sink_destroy(dl);
     lg_sink_destroy(out);
     lg_pairs_free(&owners);
     lg_pairs_free(&aliases);

@@ -135,4 +135,66 @@ check "it skips what was written before the failure" "grep -q 'duplicates=[1-9]'
 ids() { grep -o '"event_id":"[^"]*"' "$@" | sed 's/.*://' | sort -u; }
 check "no derived event is lost" "[ -s '$TMP/w0' ] && diff <(ids '$TMP/w0') <(cat '$TMP/w1' '$TMP/w2' | ids)"
 
+# 10. a message over input.max.bytes is dead-lettered (its first 1024 bytes,
+# the reason, its line) with a warning, counted, and the rest goes on; the
+# inputs are read and parsed on a thread ahead of the graph, in batches of
+# batch.max.messages per input (the summary's batch count).
+printf 'input.max.bytes = 1K\nbatch.max.messages = 2\n' >"$TMP/big.conf"
+ct_event() { # a small CloudTrail event that creates IAM user $1
+    printf '{"eventID":"%s","eventTime":"2024-01-01T00:00:00Z","eventSource":"iam.amazonaws.com",' "$1"
+    printf '"eventName":"CreateUser","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},'
+    printf '"requestParameters":{"userName":"%s"}}\n' "$1"
+}
+{
+    ct_event u1 && ct_event u2
+    printf '{"eventID":"big","pad":"%s"}\n' "$(head -c 2000 /dev/zero | tr '\0' x)"
+    ct_event u4 && ct_event u5
+} >"$TMP/big.jsonl"
+"$BIN" replay --config "$TMP/big.conf" --state "$TMP/big" --deadletter "$TMP/big-dl.jsonl" \
+    cloudtrail:"$TMP/big.jsonl" okta:"$DEMO/okta.jsonl" >/dev/null 2>"$TMP/big.err"
+check "an oversized message does not stop the replay" "[ $? -eq 0 ]"
+check "it is warned about with its line" \
+    "grep -q 'big.jsonl:3: message of 2026 bytes exceeds input.max.bytes (1024)' '$TMP/big.err'"
+check "it is dead-lettered with its reason and line" \
+    "grep -q '\"origin\":\"file:$TMP/big.jsonl:3\"' '$TMP/big-dl.jsonl' &&
+     grep -q 'exceeds input.max.bytes' '$TMP/big-dl.jsonl'"
+want=$(sed -n 3p "$TMP/big.jsonl" | head -c 1024 | base64 -w0)
+check "with its first 1024 bytes" "grep -qF '\"raw_base64\":\"$want\"' '$TMP/big-dl.jsonl'"
+okta_n=$(grep -c . "$DEMO/okta.jsonl")
+check "the summary counts it among messages and dead letters" \
+    "grep -q 'messages=$((5 + okta_n)) .* deadlettered=1 ' '$TMP/big.err'"
+check "batches of 2 messages per input: 3 for the CloudTrail file" \
+    "grep -q 'batches=$((1 + 3 + (okta_n + 1) / 2 + 1)) ' '$TMP/big.err'"
+
+# 11. SIGINT stops a replay that reads a pipe which stays open (read on the
+# main thread, not ahead: the signal interrupts the read): exit 1, the
+# "interrupted" summary, within a deadline. The writer holds the pipe open
+# until the test ends (a FIFO, no sleeping process).
+mkfifo "$TMP/fifo"
+"$BIN" replay --state "$TMP/int" cloudtrail:- <"$TMP/fifo" >/dev/null 2>"$TMP/int.err" &
+rpid=$!
+exec 9>"$TMP/fifo" # open the writing end (the replay's stdin stays open)
+cat "$DEMO/cloudtrail.jsonl" >&9
+for _ in $(seq 1 100); do # the state is open once its LOCK file exists
+    [ -e "$TMP/int/LOCK" ] && break
+    sleep 0.1
+done
+kill -INT "$rpid"
+for _ in $(seq 1 100); do
+    kill -0 "$rpid" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$rpid" 2>/dev/null; then
+    bad "SIGINT stops a replay reading an open pipe within 10 s"
+    kill -9 "$rpid"
+else
+    ok "SIGINT stops a replay reading an open pipe within 10 s"
+fi
+wait "$rpid"
+rc=$?
+exec 9>&-
+check "it exits 1 (rc=$rc)" "[ $rc -eq 1 ]"
+check "with the interrupted summary" \
+    "grep -q 'replay: interrupted: ' '$TMP/int.err' && grep -q 'interrupted by a signal' '$TMP/int.err'"
+
 summary
