@@ -351,7 +351,7 @@ bench_replay() {
         "$n events, $(json_num "$dir/manifest.json" avg_record_bytes) B average, fresh state each run"
     add_row replay.events_per_cpu_s "replay throughput per CPU-second (user+sys, all threads)" \
         "$c" "events/s" "" 0 "$(runs_json "${cpu_rates[@]}")" \
-        "the engine thread and its state writer (lg state write); RocksDB flushes and compactions run beside them"
+        "the engine thread, its reading and parsing thread (lg prefetch) and its state writer (lg state write); RocksDB flushes and compactions run beside them"
     add_row bare_parse.events_per_s "bare parse of the same corpus (same reader, simdjson)" "$b" \
         "events/s" "" 0 "$(runs_json "${bare_rates[@]}")" \
         "$(median "${bare_mbs[@]}") MB/s; lg_bench_bare_parse"
