@@ -766,6 +766,9 @@ static void test_cycle(void **state) {
     lg_graph_attribute(w.g, lg_graph_get(w.g, "arn:aws:iam::1:role/a", 21), INT64_MAX, &a);
     assert_null(a.owner_id);
     assert_true(a.cycle);
+    /* found when the walk comes back to a, not at the chain's length limit */
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.chain[1], "arn:aws:iam::1:role/b");
     world_close(&w, true);
 }
 
