@@ -119,7 +119,7 @@ static void fill(lg_prefetch *p, lg_prefetch_chunk *c) {
         } else {
             lg_source_parse(p->src, in->src, msg, len, file_record, file_bad, p);
         }
-        if (c->buf.oom) {
+        if (c->buf.oom || p->scratch.oom) { /* the parse stopped short: fail */
             snprintf(c->err, sizeof c->err, "prefetch: out of memory");
             g = -1;
             break;
