@@ -191,13 +191,8 @@ lg_prefetch *lg_prefetch_start(const lg_prefetch_opts *o, char *errstr, size_t e
         p->spare[p->nspare++] = &p->all[i];
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    int rc = p->o.threaded ? pthread_create(&p->thread, NULL, prefetch_main, p) : 0;
-    if (rc) {
-        snprintf(errstr, errstr_size, "prefetch: cannot start a thread: %s", strerror(rc));
-        pthread_cond_destroy(&p->cv);
-        pthread_mutex_destroy(&p->mu);
-        goto fail;
-    }
+    if (p->o.threaded && pthread_create(&p->thread, NULL, prefetch_main, p) != 0)
+        p->o.threaded = false; /* no thread to spare: read when asked, as without one */
     return p;
 fail:
     lg_source_ctx_destroy(p->src);

@@ -69,8 +69,9 @@ typedef struct lg_prefetch_bad {
     bool oversized;
 } lg_prefetch_bad;
 
-/** Starts the thread (opts.threaded). Returns NULL and fills errstr on
- *  ENOMEM or when no thread can be created. */
+/** Starts the thread (opts.threaded; when none can be created, the chunks
+ *  are read on the caller's thread instead). Returns NULL and fills errstr
+ *  on ENOMEM. */
 lg_prefetch *lg_prefetch_start(const lg_prefetch_opts *o, char *errstr, size_t errstr_size);
 
 /** The next chunk, in input order, waiting for it; NULL after the chunk
