@@ -66,11 +66,11 @@ void lg_node_free(lg_node *n) {
 }
 
 int lg_strset(char **dst, const char *src) {
-    if (*dst && src && strcmp(*dst, src) == 0)
-        return 0;
     if (*dst && src) { /* a usage's evidence and action change every batch */
-        size_t n = strlen(src);
-        if (n <= strlen(*dst)) { /* fits in the old copy's allocation */
+        size_t n = strlen(src), have = strlen(*dst);
+        if (n == have && memcmp(*dst, src, n) == 0)
+            return 0;
+        if (n <= have) { /* fits in the old copy's allocation */
             memmove(*dst, src, n + 1);
             return 0;
         }
