@@ -14,8 +14,8 @@
 
 /* Entries: a tag, then
  *   TAG_RECORD:              varint length, the record's factcodec bytes;
- *   TAG_BAD / TAG_OVERSIZED: zigzag line, reason (lg_wbuf_str), varint
- *                            length, the raw bytes. */
+ *   TAG_BAD / TAG_OVERSIZED: zigzag line, then the reason and the raw
+ *                            bytes, each as a varint length and bytes. */
 enum { TAG_RECORD = 1, TAG_BAD = 2, TAG_OVERSIZED = 3 };
 
 #define OVERSIZED_RAW 1024 /* bytes of an oversized message dead-lettered */
@@ -46,7 +46,8 @@ static void put_bad(lg_wbuf *w, int tag, int64_t line, const char *reason, const
                     size_t rawlen) {
     lg_wbuf_u64(w, (uint64_t)tag);
     lg_wbuf_i64(w, line);
-    lg_wbuf_str(w, reason);
+    lg_wbuf_u64(w, strlen(reason));
+    lg_wbuf_bytes(w, reason, strlen(reason));
     lg_wbuf_u64(w, rawlen);
     lg_wbuf_bytes(w, raw, rawlen);
 }
@@ -257,17 +258,11 @@ int lg_prefetch_each(const lg_prefetch_chunk *c, int (*on_record)(void *opaque, 
             rc = on_record(opaque, &rec);
         } else if (tag == TAG_BAD || tag == TAG_OVERSIZED) {
             lg_prefetch_bad bad = {.line = lg_rbuf_i64(&r), .oversized = tag == TAG_OVERSIZED};
-            uint64_t rl = lg_rbuf_u64(&r); /* lg_wbuf_str: length + 1 */
-            if (r.err || rl == 0 || rl - 1 > r.n - r.off)
-                return -1;
-            char reason[512];
-            size_t n = rl - 1 < sizeof reason ? rl - 1 : sizeof reason - 1;
-            memcpy(reason, r.p + r.off, n);
-            reason[n] = '\0';
-            r.off += rl - 1;
-            lg_str raw = get_bytes(&r);
+            lg_str why = get_bytes(&r), raw = get_bytes(&r);
             if (r.err)
                 return -1;
+            char reason[512]; /* the callback gets a C string */
+            snprintf(reason, sizeof reason, "%.*s", (int)why.n, why.p);
             bad.reason = reason;
             bad.raw = raw.p;
             bad.rawlen = raw.n;

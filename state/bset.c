@@ -54,15 +54,16 @@ static int grow(lg_bset *s) {
     return 0;
 }
 
-int lg_bset_insert(lg_bset *s, const void *k, size_t n, const char **stored) {
+/* Finds or adds k[0..n): *at gets its slot. Returns 1 added, 0 present,
+ * -1 on ENOMEM. */
+static int put(lg_bset *s, const void *k, size_t n, lg_bset_slot **at) {
     if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
         return -1;
     uint64_t h = lg_bset_hash(k, n);
     size_t j = h & (s->cap - 1);
     while (s->slots[j].hash) {
         if (slot_is(&s->slots[j], h, k, n)) {
-            if (stored)
-                *stored = s->slots[j].key;
+            *at = &s->slots[j];
             return 0;
         }
         j = (j + 1) & (s->cap - 1);
@@ -72,11 +73,26 @@ int lg_bset_insert(lg_bset *s, const void *k, size_t n, const char **stored) {
         return -1;
     memcpy(c, k, n);
     c[n] = '\0';
-    s->slots[j] = (lg_bset_slot){h, c, n};
+    s->slots[j] = (lg_bset_slot){h, c, n, 0};
     s->n++;
-    if (stored)
-        *stored = c;
+    *at = &s->slots[j];
     return 1;
+}
+
+int lg_bset_insert(lg_bset *s, const void *k, size_t n, const char **stored) {
+    lg_bset_slot *sl;
+    int rc = put(s, k, n, &sl);
+    if (rc >= 0 && stored)
+        *stored = sl->key;
+    return rc;
+}
+
+int lg_bset_put(lg_bset *s, const void *k, size_t n, uint32_t **val) {
+    lg_bset_slot *sl;
+    int rc = put(s, k, n, &sl);
+    if (rc >= 0)
+        *val = &sl->val;
+    return rc;
 }
 
 int lg_bset_add(lg_bset *s, const void *k, size_t n) {

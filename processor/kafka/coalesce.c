@@ -1,48 +1,18 @@
 /* processor/kafka/coalesce.c - see coalesce.h. */
 #include "processor/kafka/coalesce.h"
 
-#include "state/bset.h"
 #include "state/codec.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 struct lg_coalesce_item {
-    char *key;
-    size_t klen;
     int32_t part;
     char *tenant;
     size_t tlen;
     int64_t t[2];   /* earliest, latest */
     lg_wbuf rec[2]; /* their encodings; rec[1] empty: rec[0] is both */
 };
-
-/* Slot of key in the index (found or free); grows the index first. NULL on
- * ENOMEM. */
-static uint32_t *slot_of(lg_coalesce *c, const void *key, size_t klen) {
-    if ((c->n + 1) * 2 > c->idxcap) {
-        size_t cap = c->idxcap ? c->idxcap * 2 : 256;
-        uint32_t *ni = calloc(cap, sizeof *ni);
-        if (!ni)
-            return NULL;
-        for (size_t i = 0; i < c->n; i++) {
-            size_t j = lg_bset_hash(c->items[i].key, c->items[i].klen) & (cap - 1);
-            while (ni[j])
-                j = (j + 1) & (cap - 1);
-            ni[j] = (uint32_t)i + 1;
-        }
-        free(c->idx);
-        c->idx = ni;
-        c->idxcap = cap;
-    }
-    size_t j = lg_bset_hash(key, klen) & (c->idxcap - 1);
-    for (; c->idx[j]; j = (j + 1) & (c->idxcap - 1)) {
-        const lg_coalesce_item *it = &c->items[c->idx[j] - 1];
-        if (it->klen == klen && memcmp(it->key, key, klen) == 0)
-            break;
-    }
-    return &c->idx[j];
-}
 
 static int set_rec(lg_wbuf *w, const void *rec, size_t rlen) {
     lg_wbuf_reset(w);
@@ -52,10 +22,11 @@ static int set_rec(lg_wbuf *w, const void *rec, size_t rlen) {
 
 int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, const char *tenant,
                     size_t tlen, int64_t t, const void *rec, size_t rlen) {
-    uint32_t *slot = slot_of(c, key, klen);
-    if (!slot)
+    uint32_t *slot;
+    int added = lg_bset_put(&c->keys, key, klen, &slot);
+    if (added < 0)
         return -1;
-    if (*slot) {
+    if (!added) {
         lg_coalesce_item *it = &c->items[*slot - 1];
         c->coalesced++;
         if (t < it->t[0]) {
@@ -73,26 +44,19 @@ int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, 
         }
         return 0;
     }
+    lg_coalesce_item *it = NULL;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
         lg_coalesce_item *ni = realloc(c->items, cap * sizeof *ni);
         if (!ni)
-            return -1;
+            goto oom;
         c->items = ni;
         c->cap = cap;
     }
-    lg_coalesce_item *it = &c->items[c->n];
+    it = &c->items[c->n];
     memset(it, 0, sizeof *it);
-    it->key = malloc(klen ? klen : 1);
-    it->tenant = malloc(tlen + 1);
-    if (!it->key || !it->tenant || set_rec(&it->rec[0], rec, rlen) < 0) {
-        free(it->key);
-        free(it->tenant);
-        lg_wbuf_free(&it->rec[0]);
-        return -1;
-    }
-    memcpy(it->key, key, klen);
-    it->klen = klen;
+    if (!(it->tenant = malloc(tlen + 1)) || set_rec(&it->rec[0], rec, rlen) < 0)
+        goto oom;
     memcpy(it->tenant, tenant, tlen);
     it->tenant[tlen] = '\0';
     it->tlen = tlen;
@@ -100,6 +64,13 @@ int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, 
     it->t[0] = it->t[1] = t;
     *slot = (uint32_t)++c->n;
     return 0;
+oom:
+    if (it) {
+        free(it->tenant);
+        lg_wbuf_free(&it->rec[0]);
+    }
+    lg_bset_remove(&c->keys, key, klen);
+    return -1;
 }
 
 int lg_coalesce_each(const lg_coalesce *c,
@@ -121,14 +92,12 @@ int lg_coalesce_each(const lg_coalesce *c,
 
 void lg_coalesce_clear(lg_coalesce *c) {
     for (size_t i = 0; i < c->n; i++) {
-        free(c->items[i].key);
         free(c->items[i].tenant);
         lg_wbuf_free(&c->items[i].rec[0]);
         lg_wbuf_free(&c->items[i].rec[1]);
     }
     c->n = 0;
-    if (c->idx)
-        memset(c->idx, 0, c->idxcap * sizeof *c->idx);
+    lg_bset_clear(&c->keys);
 }
 
 void lg_coalesce_free(lg_coalesce *c) {
@@ -136,6 +105,6 @@ void lg_coalesce_free(lg_coalesce *c) {
         return;
     lg_coalesce_clear(c);
     free(c->items);
-    free(c->idx);
+    lg_bset_free(&c->keys);
     memset(c, 0, sizeof *c);
 }

@@ -14,6 +14,8 @@
 #ifndef LG_PROCESSOR_KAFKA_COALESCE_H
 #define LG_PROCESSOR_KAFKA_COALESCE_H
 
+#include "state/bset.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,8 +24,7 @@ typedef struct lg_coalesce_item lg_coalesce_item;
 typedef struct lg_coalesce {
     lg_coalesce_item *items; /* identities in first-seen order */
     size_t n, cap;
-    uint32_t *idx; /* open addressing: index + 1 into items, 0 = free */
-    size_t idxcap;
+    lg_bset keys;      /* identity -> index + 1 into items */
     int64_t coalesced; /* records that found their identity already there */
 } lg_coalesce;
 
