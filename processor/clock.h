@@ -14,6 +14,9 @@
 /** Monotonic milliseconds (CLOCK_MONOTONIC). */
 int64_t lg_mono_ms(void);
 
+/** Monotonic microseconds (CLOCK_MONOTONIC), for timing short phases. */
+int64_t lg_mono_us(void);
+
 /** Wall-clock milliseconds since the epoch. */
 int64_t lg_wall_ms(void);
 

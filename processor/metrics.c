@@ -193,6 +193,17 @@ static series *get_series(lg_metric *f, const char *const *values) {
 
 static const char *const no_values[LG_METRIC_MAX_LABELS] = {NULL};
 
+/* One histogram observation; the lock is held. */
+static void observe_locked(const lg_metric *f, series *s, double v) {
+    size_t b = 0;
+    while (b < f->nbounds && v > f->bounds[b])
+        b++;
+    if (b < f->nbounds)
+        s->counts[b]++;
+    s->count++;
+    s->sum += v;
+}
+
 static void update(lg_metric *f, const char *const *values, double v, int op) {
     if (!f)
         return;
@@ -203,16 +214,19 @@ static void update(lg_metric *f, const char *const *values, double v, int op) {
             s->v += v;
         else if (op == 1)
             s->v = v;
-        else if (op == 2 && f->type == LG_METRIC_HISTOGRAM) {
-            size_t b = 0;
-            while (b < f->nbounds && v > f->bounds[b])
-                b++;
-            if (b < f->nbounds)
-                s->counts[b]++;
-            s->count++;
-            s->sum += v;
-        }
+        else if (op == 2 && f->type == LG_METRIC_HISTOGRAM)
+            observe_locked(f, s, v);
     }
+    pthread_mutex_unlock(&f->reg->mu);
+}
+
+void lg_metric_observe_n(lg_metric *f, const char *const *values, const double *v, size_t n) {
+    if (!f || !n || f->type != LG_METRIC_HISTOGRAM)
+        return;
+    pthread_mutex_lock(&f->reg->mu);
+    series *s = get_series(f, values ? values : no_values);
+    for (size_t i = 0; s && i < n; i++)
+        observe_locked(f, s, v[i]);
     pthread_mutex_unlock(&f->reg->mu);
 }
 
@@ -348,6 +362,8 @@ int lg_metrics_render(lg_metrics *m, lg_strbuf *out) {
 int lg_metrics_std_init(lg_metrics *m, lg_metrics_std *s) {
     static const double latency[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
                                      0.25,  0.5,   1,    2.5,   5,    10};
+    static const double e2e[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                 1,     2.5,  5,     10,   30,  60,   300};
     memset(s, 0, sizeof *s);
     s->input_messages = lg_metrics_family(m, LG_METRIC_COUNTER, "lineaged_input_messages_total",
                                           "Input messages read, per source.", "source", NULL, 0);
@@ -379,6 +395,16 @@ int lg_metrics_std_init(lg_metrics *m, lg_metrics_std *s) {
     s->last_commit =
         lg_metrics_family(m, LG_METRIC_GAUGE, "lineaged_last_commit_timestamp_seconds",
                           "Wall-clock time of the last committed batch.", NULL, NULL, 0);
+    s->commit_phase = lg_metrics_family(
+        m, LG_METRIC_HISTOGRAM, "lineaged_commit_phase_seconds",
+        "Exactly-once run: time of each phase of a stage's commit (stage parse: produce, "
+        "flush, txn; stage graph: prepare, produce, flush, txn, state).",
+        "stage,phase", latency, sizeof latency / sizeof *latency);
+    s->e2e_latency = lg_metrics_family(
+        m, LG_METRIC_HISTOGRAM, "lineaged_end_to_end_latency_seconds",
+        "Exactly-once run: per input record, from its Kafka timestamp to the commit that made "
+        "its derived events visible.",
+        NULL, e2e, sizeof e2e / sizeof *e2e);
     lg_metric **all = &s->input_messages;
     for (size_t i = 0; i < sizeof *s / sizeof *all; i++)
         if (!all[i])

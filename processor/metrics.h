@@ -58,6 +58,9 @@ void lg_metric_set(lg_metric *f, const char *const *values, double v);
 
 /** Histograms: records one observation. NULL f is a no-op. */
 void lg_metric_observe(lg_metric *f, const char *const *values, double v);
+/** Histograms: records the n observations v[0..n) under one lock (a
+ *  batch's per-record figures). NULL f or n == 0 is a no-op. */
+void lg_metric_observe_n(lg_metric *f, const char *const *values, const double *v, size_t n);
 
 /** Single-label shorthands. */
 void lg_metric_add1(lg_metric *f, const char *value, double v);
@@ -89,6 +92,9 @@ typedef struct lg_metrics_std {
     lg_metric *consumer_lag;   /* gauge lineaged_consumer_lag_messages{topic,partition} */
     lg_metric *commit_latency; /* histogram lineaged_commit_latency_seconds */
     lg_metric *last_commit;    /* gauge lineaged_last_commit_timestamp_seconds */
+    /* exactly-once `run` only: */
+    lg_metric *commit_phase; /* histogram lineaged_commit_phase_seconds{stage,phase} */
+    lg_metric *e2e_latency;  /* histogram lineaged_end_to_end_latency_seconds */
 } lg_metrics_std;
 
 /** Registers the standard families in m. Returns 0 or -1 (ENOMEM). */

@@ -104,6 +104,33 @@ static void test_histogram(void **state) {
     lg_metrics_destroy(m);
 }
 
+/* Observations in bulk land in the same buckets as one at a time, in the
+ * series of their labels; an empty bulk and a non-histogram do nothing. */
+static void test_histogram_bulk(void **state) {
+    (void)state;
+    static const double b[] = {0.01, 0.1, 1};
+    lg_metrics *m = lg_metrics_new();
+    lg_metric *h =
+        lg_metrics_family(m, LG_METRIC_HISTOGRAM, "lg_phase_seconds", "Phases.", "stage", b, 3);
+    lg_metric *c = lg_metrics_family(m, LG_METRIC_COUNTER, "lg_n_total", "N.", NULL, NULL, 0);
+    static const double v[] = {0.005, 0.05, 0.1, 3, 0.5};
+    lg_metric_observe_n(h, (const char *const[]){"graph"}, v, 5);
+    lg_metric_observe_n(h, (const char *const[]){"parse"}, v, 1);
+    lg_metric_observe_n(h, (const char *const[]){"parse"}, v, 0);
+    lg_metric_observe_n(c, NULL, v, 5);
+    lg_metric_observe_n(NULL, NULL, v, 5);
+    char *t = render(m);
+    assert_non_null(strstr(t, "lg_phase_seconds_bucket{stage=\"graph\",le=\"0.01\"} 1\n"
+                              "lg_phase_seconds_bucket{stage=\"graph\",le=\"0.1\"} 3\n"
+                              "lg_phase_seconds_bucket{stage=\"graph\",le=\"1\"} 4\n"
+                              "lg_phase_seconds_bucket{stage=\"graph\",le=\"+Inf\"} 5\n"));
+    assert_non_null(strstr(t, "lg_phase_seconds_count{stage=\"graph\"} 5\n"));
+    assert_non_null(strstr(t, "lg_phase_seconds_count{stage=\"parse\"} 1\n"));
+    assert_non_null(strstr(t, "lg_n_total 0\n"));
+    free(t);
+    lg_metrics_destroy(m);
+}
+
 static double fortytwo(void *opaque) {
     return *(double *)opaque;
 }
@@ -141,6 +168,8 @@ static void test_std(void **state) {
     lg_metric_add1(s.input_messages, "cloudtrail", 15);
     lg_metric_set(s.consumer_lag, (const char *const[]){"cloudtrail", "0"}, 12);
     lg_metric_observe(s.commit_latency, NULL, 0.02);
+    lg_metric_observe(s.commit_phase, (const char *const[]){"graph", "txn"}, 0.004);
+    lg_metric_observe_n(s.e2e_latency, NULL, (const double[]){0.02, 0.2}, 2);
     lg_metric_add1(s.errors, "kafka", 1);
     char *t = render(m);
     assert_non_null(strstr(t, "lineaged_records_total{source=\"cloudtrail\"} 14\n"));
@@ -155,6 +184,10 @@ static void test_std(void **state) {
     assert_non_null(
         strstr(t, "lineaged_consumer_lag_messages{topic=\"cloudtrail\",partition=\"0\"} 12\n"));
     assert_non_null(strstr(t, "lineaged_commit_latency_seconds_count 1\n"));
+    assert_non_null(
+        strstr(t, "lineaged_commit_phase_seconds_count{stage=\"graph\",phase=\"txn\"} 1\n"));
+    assert_non_null(strstr(t, "lineaged_end_to_end_latency_seconds_bucket{le=\"0.025\"} 1\n"));
+    assert_non_null(strstr(t, "lineaged_end_to_end_latency_seconds_count 2\n"));
     assert_non_null(strstr(t, "lineaged_errors_total{kind=\"kafka\"} 1\n"));
     free(t);
     lg_metrics_destroy(m);
@@ -196,6 +229,7 @@ int main(void) {
         cmocka_unit_test(test_counters_and_gauges),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_histogram_bulk),
         cmocka_unit_test(test_gauge_fn),
         cmocka_unit_test(test_std),
         cmocka_unit_test(test_threads),
