@@ -307,15 +307,12 @@ int lg_cli_serve(int argc, char **argv, lg_cli_config_loader load, volatile sig_
         LG_LOGE("serve", "%s", err);
         goto cleanup;
     }
-    char host[256];
-    snprintf(host, sizeof host, "%s", ao.listen);
-    char *colon = strrchr(host, ':');
-    if (colon)
-        *colon = '\0';
-    printf("listening on http://%s:%d/\n", host, lg_api_port(api));
+    char url[300];
+    lg_api_url(api, ao.listen, url, sizeof url);
+    printf("listening on %s\n", url);
     fflush(stdout);
-    LG_LOGI("serve", "lineage map and API on http://%s:%d/ (state %s%s)", host, lg_api_port(api),
-            state, ao.token && ao.token[0] ? ", bearer token required" : "");
+    LG_LOGI("serve", "lineage map and API on %s (state %s%s)", url, state,
+            ao.token && ao.token[0] ? ", bearer token required" : "");
     while (*running) {
         struct timespec ts = {0, 200 * 1000000L};
         nanosleep(&ts, NULL); /* wait for a signal; the server runs in its own threads */

@@ -833,6 +833,12 @@ int lg_api_port(const lg_api *a) {
     return a->port;
 }
 
+void lg_api_url(const lg_api *a, const char *listen, char *buf, size_t size) {
+    const char *colon = strrchr(listen, ':');
+    int hn = colon ? (int)(colon - listen) : (int)strlen(listen);
+    snprintf(buf, size, "http://%.*s:%d/", hn, listen, a->port);
+}
+
 lg_metrics *lg_api_metrics(lg_api *a) {
     return a->metrics;
 }

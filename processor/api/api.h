@@ -86,6 +86,11 @@ lg_api *lg_api_start_config(const lg_config *c, const char *state_dir, lg_metric
 /** The port the server listens on (useful with port 0). */
 int lg_api_port(const lg_api *a);
 
+/** Writes "http://HOST:PORT/" into buf: the host of listen (api.listen,
+ *  HOST:PORT or [V6]:PORT) and the port the server really listens on (so
+ *  port 0 shows the one it was given). */
+void lg_api_url(const lg_api *a, const char *listen, char *buf, size_t size);
+
 /** The metrics registry the server renders at /metrics (borrowed). */
 lg_metrics *lg_api_metrics(lg_api *a);
 

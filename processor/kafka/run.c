@@ -296,8 +296,11 @@ static lg_api *start_api(const lg_kafka_run_opts *o, const char *state_dir, lg_m
         lg_log(LG_LOG_WARN, COMP, "no HTTP API for the demo: %s", errstr);
         *errstr = '\0';
     }
-    if (api)
-        lg_log(LG_LOG_INFO, COMP, "HTTP API and lineage map at http://%s/", o->config->api_listen);
+    if (api) {
+        char url[300];
+        lg_api_url(api, o->config->api_listen, url, sizeof url);
+        lg_log(LG_LOG_INFO, COMP, "HTTP API and lineage map at %s", url);
+    }
     return api;
 }
 
