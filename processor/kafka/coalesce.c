@@ -10,8 +10,9 @@ struct lg_coalesce_item {
     int32_t part;
     char *tenant;
     size_t tlen;
-    int64_t t[2];   /* earliest, latest */
-    lg_wbuf rec[2]; /* their encodings; rec[1] empty: rec[0] is both */
+    int64_t t[2];    /* earliest, latest */
+    int64_t arrived; /* the earliest arrival of the records it stands for */
+    lg_wbuf rec[2];  /* their encodings; rec[1] empty: rec[0] is both */
 };
 
 static int set_rec(lg_wbuf *w, const void *rec, size_t rlen) {
@@ -21,7 +22,7 @@ static int set_rec(lg_wbuf *w, const void *rec, size_t rlen) {
 }
 
 int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, const char *tenant,
-                    size_t tlen, int64_t t, const void *rec, size_t rlen) {
+                    size_t tlen, int64_t t, int64_t arrived, const void *rec, size_t rlen) {
     uint32_t *slot;
     int added = lg_bset_put(&c->keys, key, klen, &slot);
     if (added < 0)
@@ -29,6 +30,8 @@ int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, 
     if (!added) {
         lg_coalesce_item *it = &c->items[*slot - 1];
         c->coalesced++;
+        if (arrived < it->arrived)
+            it->arrived = arrived;
         if (t < it->t[0]) {
             if (!it->rec[1].n) { /* the one record so far is the latest */
                 lg_wbuf latest = it->rec[0];
@@ -62,6 +65,7 @@ int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, 
     it->tlen = tlen;
     it->part = part;
     it->t[0] = it->t[1] = t;
+    it->arrived = arrived;
     *slot = (uint32_t)++c->n;
     return 0;
 oom:
@@ -75,14 +79,14 @@ oom:
 
 int lg_coalesce_each(const lg_coalesce *c,
                      int (*cb)(void *opaque, int32_t part, const char *tenant, size_t tlen,
-                               const void *rec, size_t rlen),
+                               int64_t arrived, const void *rec, size_t rlen),
                      void *opaque) {
     for (size_t i = 0; i < c->n; i++) {
         const lg_coalesce_item *it = &c->items[i];
         for (int k = 0; k < 2; k++) {
-            int rc = it->rec[k].n
-                         ? cb(opaque, it->part, it->tenant, it->tlen, it->rec[k].p, it->rec[k].n)
-                         : 0;
+            int rc = it->rec[k].n ? cb(opaque, it->part, it->tenant, it->tlen, it->arrived,
+                                       it->rec[k].p, it->rec[k].n)
+                                  : 0;
             if (rc)
                 return rc;
         }

@@ -29,20 +29,22 @@ typedef struct lg_coalesce {
 } lg_coalesce;
 
 /** Keeps rec[0..rlen) (the encoding of a pure usage record of event time t,
- *  for facts partition part and tenant[0..tlen)) as the earliest and/or the
- *  latest use of identity key[0..klen) in the batch. A record at the time of
- *  one already kept is dropped. Returns 0, or -1 on ENOMEM (the set stays
+ *  for facts partition part and tenant[0..tlen), whose input message
+ *  arrived at wall-clock ms arrived) as the earliest and/or the latest use
+ *  of identity key[0..klen) in the batch. A record at the time of one
+ *  already kept is dropped. Returns 0, or -1 on ENOMEM (the set stays
  *  usable; the record may be lost). */
 int lg_coalesce_add(lg_coalesce *c, const void *key, size_t klen, int32_t part, const char *tenant,
-                    size_t tlen, int64_t t, const void *rec, size_t rlen);
+                    size_t tlen, int64_t t, int64_t arrived, const void *rec, size_t rlen);
 
 /** Calls cb for every kept record: identities in first-seen order, each
  *  with its earliest use, then its latest when that is another record. The
- *  tenant (tlen bytes) is also NUL-terminated. Returns 0, or the first non-zero cb result
- *  (and stops there). */
+ *  tenant (tlen bytes) is also NUL-terminated; arrived is the earliest
+ *  arrival of every record the identity's kept records stand for. Returns
+ *  0, or the first non-zero cb result (and stops there). */
 int lg_coalesce_each(const lg_coalesce *c,
                      int (*cb)(void *opaque, int32_t part, const char *tenant, size_t tlen,
-                               const void *rec, size_t rlen),
+                               int64_t arrived, const void *rec, size_t rlen),
                      void *opaque);
 
 /** Forgets the kept records (the next batch starts empty). */

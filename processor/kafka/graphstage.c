@@ -52,6 +52,11 @@ struct lg_graphstage {
     /* read by the controlling thread while the stage runs on its own */
     _Atomic int64_t consumed, committed, last_msg_ms, next_due;
     lg_engine_stats closed_stats; /* of engines closed on revocation */
+    /* the open batch's arrivals (wall ms, from the facts' header), timed
+     * against its commit for the end-to-end latency; lat is scratch */
+    int64_t *arrived;
+    double *lat;
+    size_t narrived, arrived_cap;
     int fatal;
     char err[512];
     char txn_id[512];
@@ -359,12 +364,48 @@ static int produce_change(void *opaque, int cf, const char *k, size_t kn, const 
     return 0;
 }
 
+/* Drops the open batch's work: the engines' pending changes and the
+ * arrivals to be timed. */
 static void abort_parts(lg_graphstage *s) {
+    s->narrived = 0;
     for (int p = 0; p < MAX_PARTS; p++)
         if (s->parts[p]) {
             lg_engine_abort(s->parts[p]->engine);
             s->parts[p]->pending = 0;
         }
+}
+
+/* Times the open batch's arrivals against now, the wall-clock ms at which
+ * its transaction committed, into the end-to-end latency histogram;
+ * forgets them. */
+static void observe_e2e(lg_graphstage *s, int64_t now) {
+    if (!s->narrived || !s->o->metrics)
+        return;
+    for (size_t i = 0; i < s->narrived; i++)
+        s->lat[i] = s->arrived[i] < now ? (double)(now - s->arrived[i]) / 1000.0 : 0.0;
+    lg_metric_observe_n(s->o->metrics->e2e_latency, NULL, s->lat, s->narrived);
+    s->narrived = 0;
+}
+
+/* Notes when fact message m's input arrived, for observe_e2e. Out of
+ * memory it is just not timed. */
+static void note_arrival(lg_graphstage *s, const rd_kafka_message_t *m) {
+    int64_t at;
+    if (!s->o->metrics || !lg_stage_arrived_get(m, &at))
+        return;
+    if (s->narrived == s->arrived_cap) {
+        size_t cap = s->arrived_cap ? s->arrived_cap * 2 : 1024;
+        int64_t *na = realloc(s->arrived, cap * sizeof *na);
+        if (na)
+            s->arrived = na;
+        double *nl = na ? realloc(s->lat, cap * sizeof *nl) : NULL;
+        if (nl)
+            s->lat = nl;
+        if (!na || !nl)
+            return;
+        s->arrived_cap = cap;
+    }
+    s->arrived[s->narrived++] = at;
 }
 
 /* Commits the open transaction: derived events and changelog of every
@@ -374,6 +415,8 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
     if (!s->in_txn)
         return 0;
     int64_t t0 = lg_mono_ms();
+    lg_metric *ph = s->o->metrics ? s->o->metrics->commit_phase : NULL;
+    int64_t prepare_us = 0, produce_us = 0, tp = lg_mono_us(), visible = 0;
     cl_ctx x = {.s = s};
     lg_txn_result t = LG_TXN_OK;
     for (int p = 0; p < MAX_PARTS && t == LG_TXN_OK; p++) {
@@ -382,21 +425,37 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
             continue;
         x.partition = pt->partition;
         x.delivered = &pt->cl_delivered;
-        if (lg_engine_prepare(pt->engine, errstr, errstr_size) != 0 ||
-            lg_engine_changes(pt->engine, produce_change, &x) != 0 || x.failed) {
+        int64_t a = lg_mono_us();
+        int rc = lg_engine_prepare(pt->engine, errstr, errstr_size);
+        int64_t b = lg_mono_us();
+        if (rc == 0)
+            rc = lg_engine_changes(pt->engine, produce_change, &x);
+        prepare_us += b - a;
+        produce_us += lg_mono_us() - b;
+        if (rc != 0 || x.failed) {
             if (x.failed)
                 snprintf(errstr, errstr_size, "%s", s->err);
             t = LG_TXN_ABORTED;
         }
     }
     free(x.key);
+    if (ph && t == LG_TXN_OK) {
+        lg_metric_observe(ph, (const char *const[]){"graph", "prepare"}, (double)prepare_us / 1e6);
+        lg_metric_observe(ph, (const char *const[]){"graph", "produce"}, (double)produce_us / 1e6);
+    }
+    tp = lg_mono_us();
     if (t == LG_TXN_OK && lg_sink_flush(s->sink, TXN_TIMEOUT_MS, errstr, errstr_size) != LG_SINK_OK)
         t = LG_TXN_ABORTED;
     if (t != LG_TXN_OK) {
         char e2[256];
         t = lg_txn_abort(s->prod, TXN_TIMEOUT_MS, e2, sizeof e2);
     } else {
+        tp = lg_stage_phase(ph, "graph", "flush", tp);
         t = lg_txn_commit(s->prod, s->consumer, s->batch, TXN_TIMEOUT_MS, errstr, errstr_size);
+        if (t == LG_TXN_OK) {
+            tp = lg_stage_phase(ph, "graph", "txn", tp);
+            visible = lg_wall_ms(); /* the batch's derived events are visible */
+        }
     }
     s->in_txn = false;
     if (t != LG_TXN_OK) {
@@ -440,6 +499,7 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
         }
         pt->pending = 0;
     }
+    lg_stage_phase(ph, "graph", "state", tp);
     s->committed += s->batch_msgs;
     s->batch_msgs = 0;
     s->batch_started_ms = 0;
@@ -448,6 +508,7 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
     if (s->o->metrics) {
         lg_engine_stats st;
         lg_graphstage_stats(s, &st);
+        observe_e2e(s, visible); /* next to the counts of what it times */
         lg_metrics_std_update(s->o->metrics, &st);
         lg_metric_observe(s->o->metrics->commit_latency, NULL,
                           (double)(lg_mono_ms() - t0) / 1000.0);
@@ -590,6 +651,7 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
             rc = lg_engine_apply(pt->engine, &rec, errstr, errstr_size);
         }
         pt->pending++;
+        note_arrival(s, m);
         lg_stage_mark(s->batch, m);
         rd_kafka_message_destroy(m);
         if (rc != 0) {
@@ -679,5 +741,7 @@ void lg_graphstage_destroy(lg_graphstage *s) {
     lg_sink_destroy(s->feed);
     if (s->batch)
         rd_kafka_topic_partition_list_destroy(s->batch);
+    free(s->arrived);
+    free(s->lat);
     free(s);
 }

@@ -20,6 +20,7 @@
 struct lg_ingest {
     const lg_config *c;
     const lg_pairs *tenants;
+    const lg_metrics_std *metrics; /* borrowed, may be NULL */
     rd_kafka_t *consumer;
     lg_sink *sink;    /* dead letters; its producer also carries the facts */
     rd_kafka_t *prod; /* borrowed from sink */
@@ -39,6 +40,7 @@ struct lg_ingest {
     lg_wbuf ukey; /* scratch: the identity of a usage record */
     /* per-message context for the parser callbacks */
     const rd_kafka_message_t *msg;
+    int64_t arrived; /* the message's arrival (lg_stage_arrival) */
     int failed;
     char err[512];
 };
@@ -72,12 +74,15 @@ static int begin_if_needed(lg_ingest *s) {
 }
 
 static int produce_fact(lg_ingest *s, int32_t part, const char *tenant, size_t tlen,
-                        const void *val, size_t vlen) {
+                        int64_t arrived, const void *val, size_t vlen) {
     rd_kafka_resp_err_t err;
+    unsigned char at[8];
+    lg_stage_arrived_encode(arrived, at);
     for (;;) {
         err = rd_kafka_producev(s->prod, RD_KAFKA_V_TOPIC(s->c->topics_facts),
                                 RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_KEY(tenant, tlen),
                                 RD_KAFKA_V_VALUE((void *)val, vlen),
+                                RD_KAFKA_V_HEADER(LG_STAGE_ARRIVED_HEADER, at, sizeof at),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             break;
@@ -120,8 +125,8 @@ static void usage_key(lg_wbuf *w, lg_str tenant, const lg_record *rec) {
 }
 
 static int produce_kept(void *opaque, int32_t part, const char *tenant, size_t tlen,
-                        const void *rec, size_t rlen) {
-    return produce_fact(opaque, part, tenant, tlen, rec, rlen);
+                        int64_t arrived, const void *rec, size_t rlen) {
+    return produce_fact(opaque, part, tenant, tlen, arrived, rec, rlen);
 }
 
 /* Forgets the batch's coalesced usage (publish: produce it first). */
@@ -152,14 +157,17 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
     int32_t part = lg_ingest_tenant_partition(tenant.p, tenant.n, s->facts_partitions);
     if (pure_usage(rec)) {
         usage_key(&s->ukey, tenant, rec);
-        if (s->ukey.oom || lg_coalesce_add(&s->usage, s->ukey.p, s->ukey.n, part, tenant.p,
-                                           tenant.n, rec->time_ms, s->enc.p, s->enc.n) < 0) {
+        if (s->ukey.oom ||
+            lg_coalesce_add(&s->usage, s->ukey.p, s->ukey.n, part, tenant.p, tenant.n, rec->time_ms,
+                            s->arrived, s->enc.p, s->enc.n) < 0) {
             snprintf(s->err, sizeof s->err, "out of memory coalescing usage");
             return s->failed = -1;
         }
         return 0;
     }
-    return produce_fact(s, part, tenant.p, tenant.n, s->enc.p, s->enc.n) ? (s->failed = -1) : 0;
+    return produce_fact(s, part, tenant.p, tenant.n, s->arrived, s->enc.p, s->enc.n)
+               ? (s->failed = -1)
+               : 0;
 }
 
 static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reason) {
@@ -190,14 +198,22 @@ static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reas
 static int commit(lg_ingest *s, char *errstr, size_t errstr_size) {
     if (!s->in_txn)
         return 0;
-    lg_sink_result r = flush_usage(s) == 0
-                           ? lg_sink_flush(s->sink, TXN_TIMEOUT_MS, errstr, errstr_size)
-                           : LG_SINK_FATAL;
+    lg_metric *ph = s->metrics ? s->metrics->commit_phase : NULL;
+    int64_t t0 = lg_mono_us();
+    lg_sink_result r = LG_SINK_FATAL;
+    if (flush_usage(s) == 0) {
+        t0 = lg_stage_phase(ph, "parse", "produce", t0);
+        r = lg_sink_flush(s->sink, TXN_TIMEOUT_MS, errstr, errstr_size);
+        t0 = lg_stage_phase(ph, "parse", "flush", t0);
+    }
     lg_txn_result t;
-    if (r != LG_SINK_OK)
+    if (r != LG_SINK_OK) {
         t = lg_txn_abort(s->prod, TXN_TIMEOUT_MS, errstr, errstr_size);
-    else
+    } else {
         t = lg_txn_commit(s->prod, s->consumer, s->batch, TXN_TIMEOUT_MS, errstr, errstr_size);
+        if (t == LG_TXN_OK)
+            lg_stage_phase(ph, "parse", "txn", t0);
+    }
     s->in_txn = false;
     if (t == LG_TXN_FATAL)
         return -1;
@@ -256,6 +272,7 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
     }
     s->c = c;
     s->tenants = o->tenants;
+    s->metrics = o->metrics;
     s->topics[LG_SRC_CLOUDTRAIL] = c->topics_cloudtrail;
     s->topics[LG_SRC_OKTA] = c->topics_okta;
     s->topics[LG_SRC_GITHUB] = c->topics_github;
@@ -323,6 +340,7 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
             if (s->topics[i] && strcmp(s->topics[i], topic) == 0)
                 src = (lg_source)i;
         s->msg = m;
+        s->arrived = lg_stage_arrival(m);
         s->failed = 0;
         if (src != LG_SRC_NONE) {
             if ((int64_t)m->len > s->c->input_max_bytes)

@@ -20,6 +20,7 @@
 #define LG_PROCESSOR_KAFKA_INGEST_H
 
 #include "processor/config.h"
+#include "processor/metrics.h"
 
 #include <librdkafka/rdkafka.h>
 
@@ -31,7 +32,8 @@ typedef struct lg_ingest lg_ingest;
 typedef struct lg_ingest_opts {
     const lg_config *config;
     const char *bootstrap;
-    const lg_pairs *tenants; /* source tenant -> tenant; may be NULL */
+    const lg_pairs *tenants;       /* source tenant -> tenant; may be NULL */
+    const lg_metrics_std *metrics; /* its commits' phases; borrowed, may be NULL */
 } lg_ingest_opts;
 
 /** Creates the consumer and the transactional producer (fencing a previous

@@ -419,7 +419,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     if (o->demo)
         eo.ownerless_hold_ms = DEMO_OWNERLESS_HOLD_MS;
     bool json = o->demo || strcmp(c->output_format, "json") == 0;
-    lg_ingest_opts io = {.config = c, .bootstrap = bootstrap, .tenants = &tenants};
+    lg_ingest_opts io = {.config = c, .bootstrap = bootstrap, .tenants = &tenants, .metrics = &std};
     lg_graphstage_opts go = {.config = c,
                              .bootstrap = bootstrap,
                              .state_dir = state_dir,

@@ -174,3 +174,40 @@ void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_messag
         tp = rd_kafka_topic_partition_list_add(batch, topic, m->partition);
     tp->offset = m->offset + 1;
 }
+
+int64_t lg_stage_arrival(const rd_kafka_message_t *m) {
+    int64_t ts = rd_kafka_message_timestamp(m, NULL);
+    return ts > 0 ? ts : lg_wall_ms();
+}
+
+void lg_stage_arrived_encode(int64_t ms, unsigned char out[8]) {
+    uint64_t v = (uint64_t)ms;
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+bool lg_stage_arrived_get(const rd_kafka_message_t *m, int64_t *ms) {
+    rd_kafka_headers_t *h = NULL;
+    const void *v = NULL;
+    size_t n = 0;
+    if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_header_get_last(h, LG_STAGE_ARRIVED_HEADER, &v, &n) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        n != 8 || !v)
+        return false;
+    const unsigned char *b = v;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | b[i];
+    *ms = (int64_t)x;
+    return true;
+}
+
+int64_t lg_stage_phase(lg_metric *f, const char *stage, const char *phase, int64_t t0_us) {
+    int64_t now = lg_mono_us();
+    if (f)
+        lg_metric_observe(f, (const char *const[]){stage, phase}, (double)(now - t0_us) / 1e6);
+    return now;
+}

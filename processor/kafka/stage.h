@@ -11,6 +11,7 @@
 
 #include "processor/clock.h"
 #include "processor/config.h"
+#include "processor/metrics.h"
 #include "sinks/sink.h"
 
 #include <librdkafka/rdkafka.h>
@@ -75,5 +76,27 @@ lg_poll_result lg_stage_poll(rd_kafka_t *consumer, const lg_config *c, int64_t u
 /** Records that message m was consumed: the batch's next offset for its
  *  partition becomes m->offset + 1. */
 void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_message_t *m);
+
+/** The header of a fact that carries when its input arrived: the input
+ *  message's Kafka timestamp (CreateTime or LogAppendTime, wall-clock ms)
+ *  as 8 bytes, most significant first. The graph stage times its
+ *  end-to-end latency from it. */
+#define LG_STAGE_ARRIVED_HEADER "lineaged.arrived"
+
+/** When input message m arrived: its Kafka timestamp, or now when it has
+ *  none. */
+int64_t lg_stage_arrival(const rd_kafka_message_t *m);
+
+/** Writes ms as the header's 8 bytes into out. */
+void lg_stage_arrived_encode(int64_t ms, unsigned char out[8]);
+
+/** The arrival carried by fact message m; false when it has no such header
+ *  (a fact from an older parse stage) or a malformed one. */
+bool lg_stage_arrived_get(const rd_kafka_message_t *m, int64_t *ms);
+
+/** Observes a commit phase that started at t0_us (lg_mono_us) in
+ *  commit_phase{stage,phase}; returns now in microseconds, the next
+ *  phase's start. f NULL: only the clock is read. */
+int64_t lg_stage_phase(lg_metric *f, const char *stage, const char *phase, int64_t t0_us);
 
 #endif

@@ -48,6 +48,57 @@ start_with() {
     done
 }
 
+# The instance's own account of the same thing, from its /metrics: every
+# fact the graph stage committed (each usable record or duplicate, as its
+# engines count them) was timed from its input's Kafka timestamp
+# (kcat's produce time, after T0) to its commit (before now), and both
+# stages timed each phase of their commits.
+check_metrics() {
+    local name=$1 t0=$2 url elapsed seen="" now deadline=$(($(now_ms) + 20000))
+    url=$(sed -n 's#.*HTTP API and lineage map at \(http://[^ ]*\).*#\1#p' "$WORK/$name-i1.log" |
+        tail -n 1)
+    # until two scrapes 300 ms apart agree (the last batches are committed)
+    while :; do
+        curl -sf "${url}metrics" | grep -E '^lineaged_(end_to_end|commit_phase|records_total|duplicates_total)' \
+            >"$WORK/$name.metrics"
+        elapsed=$(($(now_ms) - t0))
+        now=$(awk '/_count|_total/ { s = s $2 " " } END { print s }' "$WORK/$name.metrics")
+        [[ -n $now && $now == "$seen" ]] && break
+        (($(now_ms) < deadline)) || break
+        seen=$now
+        sleep 0.3
+    done
+    local verdict
+    verdict=$(awk -v elapsed="$elapsed" '
+        /^lineaged_end_to_end_latency_seconds_count / { count = $2 }
+        /^lineaged_end_to_end_latency_seconds_sum / { sum = $2 }
+        /^lineaged_(records|duplicates)_total/ { records += $2 }
+        /^lineaged_commit_phase_seconds_count/ { phases[$1] = $2 }
+        END {
+            split("parse produce,parse flush,parse txn,graph prepare,graph produce," \
+                  "graph flush,graph txn,graph state", want, ",")
+            for (i in want) {
+                split(want[i], sp, " ")
+                k = "lineaged_commit_phase_seconds_count{stage=\"" sp[1] "\",phase=\"" sp[2] "\"}"
+                if (!(phases[k] >= 1)) { print "no commit timed for " want[i]; exit }
+            }
+            if (count < 1 || count != records) {
+                printf "%d facts timed, %d records (and duplicates) committed\n", count, records
+                exit
+            }
+            mean = sum / count
+            if (mean <= 0 || mean * 1000 > elapsed) {
+                printf "mean end-to-end %.3f s outside (0, %.3f] s\n", mean, elapsed / 1000; exit
+            }
+            printf "ok %d facts timed, mean %.0f ms (within %d ms)\n", count, mean * 1000, elapsed
+        }' "$WORK/$name.metrics")
+    if [[ $verdict == ok* ]]; then
+        ok "$1: /metrics: ${verdict#ok }; every commit phase of both stages timed"
+    else
+        bad "$1: /metrics: $verdict (see $WORK/$name.metrics)"
+    fi
+}
+
 stop_lineaged() {
     kill -TERM "$LGPID"
     local rc=0
@@ -67,6 +118,7 @@ if ((n >= 50 && ms < 30000)); then
 else
     bad "quick: only $n derived events after $ms ms"
 fi
+check_metrics quick "$t0"
 stop_lineaged quick
 
 # 2. linger 60 s too: nothing is committed while the batch stays open

@@ -18,14 +18,16 @@
 /* What lg_coalesce_each handed out, as "tenant/part/record" lines. */
 typedef struct kept {
     char lines[16][64];
+    int64_t arrived[16];
     size_t n;
 } kept;
 
-static int collect(void *opaque, int32_t part, const char *tenant, size_t tlen, const void *rec,
-                   size_t rlen) {
+static int collect(void *opaque, int32_t part, const char *tenant, size_t tlen, int64_t arrived,
+                   const void *rec, size_t rlen) {
     kept *k = opaque;
     assert_int_equal(strlen(tenant), tlen);
     assert_true(k->n < 16);
+    k->arrived[k->n] = arrived;
     snprintf(k->lines[k->n++], 64, "%s/%d/%.*s", tenant, (int)part, (int)rlen, (const char *)rec);
     return 0;
 }
@@ -36,10 +38,10 @@ typedef struct counted {
     char k7[64];
 } counted;
 
-static int count_k7(void *opaque, int32_t part, const char *tenant, size_t tlen, const void *rec,
-                    size_t rlen) {
+static int count_k7(void *opaque, int32_t part, const char *tenant, size_t tlen, int64_t arrived,
+                    const void *rec, size_t rlen) {
     counted *n = opaque;
-    (void)part, (void)tenant, (void)tlen;
+    (void)part, (void)tenant, (void)tlen, (void)arrived;
     n->total++;
     if (rlen >= 2 && memcmp(rec, "k7", 2) == 0)
         snprintf(n->k7 + strlen(n->k7), sizeof n->k7 - strlen(n->k7), "%.*s ", (int)rlen,
@@ -47,8 +49,13 @@ static int count_k7(void *opaque, int32_t part, const char *tenant, size_t tlen,
     return 0;
 }
 
+static void add_at(lg_coalesce *c, const char *key, size_t klen, int64_t t, int64_t arrived,
+                   const char *rec) {
+    assert_int_equal(lg_coalesce_add(c, key, klen, 3, "acme", 4, t, arrived, rec, strlen(rec)), 0);
+}
+
 static void add(lg_coalesce *c, const char *key, size_t klen, int64_t t, const char *rec) {
-    assert_int_equal(lg_coalesce_add(c, key, klen, 3, "acme", 4, t, rec, strlen(rec)), 0);
+    add_at(c, key, klen, t, 1000, rec);
 }
 
 static kept each(const lg_coalesce *c) {
@@ -101,6 +108,28 @@ static void test_latest_first(void **state) {
     lg_coalesce_free(&c);
 }
 
+/* Each identity's kept records carry the earliest arrival of all the
+ * records it stood for, kept or dropped, whatever their order; another
+ * identity keeps its own. */
+static void test_arrival(void **state) {
+    (void)state;
+    lg_coalesce c = {0};
+    add_at(&c, "id", 2, 20, 5000, "middle"); /* dropped later, arrived first */
+    add_at(&c, "other", 5, 1, 9000, "other");
+    add_at(&c, "id", 2, 10, 7000, "early");
+    add_at(&c, "id", 2, 30, 6000, "late");
+    add_at(&c, "id", 2, 25, 4000, "dropped"); /* between: dropped, arrived earliest */
+    kept k = each(&c);
+    assert_int_equal(k.n, 3);
+    assert_string_equal(k.lines[0], "acme/3/early");
+    assert_string_equal(k.lines[1], "acme/3/late");
+    assert_string_equal(k.lines[2], "acme/3/other");
+    assert_int_equal(k.arrived[0], 4000);
+    assert_int_equal(k.arrived[1], 4000);
+    assert_int_equal(k.arrived[2], 9000);
+    lg_coalesce_free(&c);
+}
+
 /* One use is handed out once; identities come in first-seen order; keys
  * that differ only after a NUL byte are different identities; clear
  * forgets everything. */
@@ -137,6 +166,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_any_order),
         cmocka_unit_test(test_latest_first),
+        cmocka_unit_test(test_arrival),
         cmocka_unit_test(test_identities),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
