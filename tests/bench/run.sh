@@ -41,7 +41,9 @@
 #   --only-kafka   only the Kafka rows (experiments with the Kafka path)
 # Environment: BENCH_BUILD_DIR (default build-bench), JOBS (default 2),
 # BENCH_RUN_CONF (lines appended to every `lineaged run` configuration, for
-# experiments with settings; the results record it).
+# experiments with settings; the results record it), BENCH_LATENCY_RATE
+# (the latency load's rate in events/s instead of 50% of the measured
+# maximum: compares builds at the same load).
 # Exit: 0 when every measurement ran (whether targets are met or not), 1 when
 # one failed (its row says so), 2 on a usage error.
 set -uo pipefail
@@ -103,6 +105,10 @@ esac
 repeats=${repeats:-$reps}
 if ! [[ $repeats =~ ^[1-9][0-9]*$ ]]; then
     echo "run.sh: --repeats wants a positive integer" >&2
+    exit 2
+fi
+if [[ -n ${BENCH_LATENCY_RATE:-} && ! $BENCH_LATENCY_RATE =~ ^[1-9][0-9]*$ ]]; then
+    echo "run.sh: BENCH_LATENCY_RATE wants a positive integer (events/s)" >&2
     exit 2
 fi
 out_dir=${out_dir:-$build_dir/bench-results}
@@ -639,6 +645,8 @@ kafka_sustained() {
         return 1
     fi
     n=$(json_num "$work/sustain-produce.json" records)
+    # the latency phase that follows reads this instance's /metrics
+    sed -i 's/^api\.listen =.*/api.listen = 127.0.0.1:0/' "$work/$name.conf"
     lg_start "$work/$name.conf" "$log_dir/kafka-sustained.log"
     if ! kwatch "$w" -g "$name" -f "$name-facts" --since-ms "$LGSTART" "${inputs[@]}"; then
         fail_row kafka.sustained_events_per_s "Kafka: sustained rate" "events/s" "" 0 \
@@ -700,22 +708,115 @@ kafka_profile() {
     say "profile written to $out_dir/profile-kafka.txt"
 }
 
+# metrics_scrape LOG OUT: the /metrics of the instance whose log is LOG
+# (its "HTTP API ... at URL" line) into OUT; 1 when it has none.
+metrics_scrape() {
+    local url
+    url=$(sed -n 's#.*HTTP API and lineage map at \(http://[^ ]*\).*#\1#p' "$1" | tail -n 1)
+    [[ -n $url ]] && curl -sf --max-time 10 "${url}metrics" >"$2"
+}
+
+# metrics_delta BEFORE AFTER: what lineaged timed between two scrapes, as
+# JSON: its end-to-end latency histogram (count, mean, p50 and p99
+# interpolated within the buckets, as Prometheus' histogram_quantile does;
+# a negative figure is above the last bound) and each commit phase's count,
+# mean and p99 per stage.
+metrics_delta() {
+    awk '
+        FNR == NR { before[$1] = $2; next }
+        /^lineaged_(end_to_end_latency|commit_phase)_seconds/ { d[$1] = $2 - before[$1] }
+        # series name of a bucket, sum or count line: "e2e" or "STAGE.PHASE"
+        function series(k,    st, ph) {
+            if (k ~ /^lineaged_end_to_end/) return "e2e"
+            st = k; sub(/.*stage="/, "", st); sub(/".*/, "", st)
+            ph = k; sub(/.*phase="/, "", ph); sub(/".*/, "", ph)
+            return st "." ph
+        }
+        function quantile(sn, q,    target, i, prev, cum, prevcum) {
+            target = q * cnt[sn]
+            prev = 0; prevcum = 0
+            for (i = 1; i <= nb[sn]; i++) {
+                cum = d[bkey[sn, i]]
+                if (cum >= target)
+                    return (prev + (bound[sn, i] - prev) * (target - prevcum) / (cum - prevcum)) * 1000
+                prev = bound[sn, i]; prevcum = cum
+            }
+            return -prev * 1000
+        }
+        END {
+            for (k in d) {
+                sn = series(k)
+                if (k ~ /_count/) cnt[sn] = d[k]
+                else if (k ~ /_sum/) sum[sn] = d[k]
+                else if (k !~ /Inf/) {
+                    le = k; sub(/.*le="/, "", le); sub(/".*/, "", le)
+                    n = ++nb[sn]; bound[sn, n] = le + 0; bkey[sn, n] = k
+                    for (j = n; j > 1 && bound[sn, j] < bound[sn, j - 1]; j--) {
+                        t = bound[sn, j]; bound[sn, j] = bound[sn, j - 1]; bound[sn, j - 1] = t
+                        t = bkey[sn, j]; bkey[sn, j] = bkey[sn, j - 1]; bkey[sn, j - 1] = t
+                    }
+                }
+            }
+            printf "{\"e2e_count\":%d", cnt["e2e"]
+            if (cnt["e2e"] > 0)
+                printf ",\"e2e_mean_ms\":%.1f,\"e2e_p50_ms\":%.1f,\"e2e_p99_ms\":%.1f", \
+                    sum["e2e"] * 1000 / cnt["e2e"], quantile("e2e", 0.5), quantile("e2e", 0.99)
+            printf ",\"phases\":{"
+            sep = ""
+            for (sn in cnt) if (sn != "e2e" && cnt[sn] > 0) {
+                printf "%s\"%s\":{\"count\":%d,\"mean_ms\":%.2f,\"p99_ms\":%.1f}", sep, sn, \
+                    cnt[sn], sum[sn] * 1000 / cnt[sn], quantile(sn, 0.99)
+                sep = ","
+            }
+            print "}}"
+        }' "$1" "$2"
+}
+
+# phase_means JSON: "parse: produce A, flush B, txn C; graph: ..." (ms).
+phase_means() {
+    local st ph out="" part
+    for st in parse graph; do
+        part=""
+        for ph in prepare produce flush txn state; do
+            local v
+            v=$(sed -n "s/.*\"$st\.$ph\":{\"count\":[0-9]*,\"mean_ms\":\([0-9.]*\).*/\1/p" "$1")
+            [[ -n $v ]] && part+="${part:+, }$ph $v"
+        done
+        [[ -n $part ]] && out+="${out:+; }$st: $part"
+    done
+    echo "$out"
+}
+
 # Latency at 50% of RATE through the running instance of run NAME.
 kafka_latency() {
     local max=$1 name=$2 rate bg l=$log_dir/kafka-latency.json
     local -a args files
     rate=$(awk -v m="$max" 'BEGIN { r = int(m / 2); print r < 1 ? 1 : r }')
+    # experiments: BENCH_LATENCY_RATE fixes the rate, so that runs of two
+    # builds are compared at the same load
+    [[ -n ${BENCH_LATENCY_RATE:-} ]] && rate=$BENCH_LATENCY_RATE
     bg=$(replay_use_corpus latency "$lat_events" 21) || return 1
     mapfile -t files < <(files_of "$bg")
     mapfile -t args < <(produce_args kt "${files[@]}")
-    say "latency: ${lat_seconds} s at $rate events/s (50% of $max) with 20 probes/s," \
+    say "latency: ${lat_seconds} s at $rate events/s (${BENCH_LATENCY_RATE:+BENCH_LATENCY_RATE; }50% of $max) with 20 probes/s," \
         "after ${lat_settle} s of the same load"
+    local m0=$log_dir/kafka-latency-metrics-before.txt m1=$log_dir/kafka-latency-metrics-after.txt
+    local lm=$log_dir/kafka-latency-metrics.json own=""
+    metrics_scrape "$log_dir/kafka-sustained.log" "$m0" || rm -f "$m0"
     if ! "$KAFKA" latency -b "$BOOT" --derived "$name-derived" --cloudtrail kt-cloudtrail \
         --okta kt-okta --rate "$rate" --seconds "$lat_seconds" --settle "$lat_settle" \
         --probes-per-s 20 "${args[@]}" >"$l" 2>>"$log_dir/kafka.err"; then
         fail_row latency.p99_ms "end-to-end latency" "ms" "<=" 50 \
             "$(sed -n 's/.*"error":"\([^"]*\)".*/\1/p' "$l") (logs/kafka-latency.json)"
         return 1
+    fi
+    # lineaged's own account of the same minute: every fact timed from its
+    # input's timestamp to its commit, and where each commit's time went
+    if [[ -f $m0 ]] && metrics_scrape "$log_dir/kafka-sustained.log" "$m1"; then
+        metrics_delta "$m0" "$m1" >"$lm"
+        own="; lineaged's own histogram over the settling and measured windows\
+ ($(json_num "$lm" e2e_count) facts, logs/kafka-latency-metrics.json): p50 ~$(json_num "$lm" e2e_p50_ms),\
+ p99 ~$(json_num "$lm" e2e_p99_ms) ms; mean commit phases (ms): $(phase_means "$lm")"
     fi
     local note
     note="$(json_num "$l" seen) probes at $(json_num "$l" rate_achieved) events/s for\
@@ -725,7 +826,7 @@ kafka_latency() {
     add_row latency.p50_ms "end-to-end latency p50 at 50% load" "$(json_num "$l" p50_ms)" "ms" \
         "" 0 "[]" "$note; append (delivery report) to read_committed read of orphan.new"
     add_row latency.p99_ms "end-to-end latency p99 at 50% load" "$(json_num "$l" p99_ms)" "ms" \
-        "<=" 50 "[]" "$note; p90 $(json_num "$l" p90_ms) ms, min $(json_num "$l" min_ms) ms"
+        "<=" 50 "[]" "$note; p90 $(json_num "$l" p90_ms) ms, min $(json_num "$l" min_ms) ms$own"
     add_row latency.max_ms "end-to-end latency max at 50% load" "$(json_num "$l" max_ms)" "ms" \
         "" 0 "[]" "from the produce call: p50 $(json_num "$l" send_p50_ms), p99 $(json_num "$l" send_p99_ms) ms"
 }
@@ -1116,6 +1217,7 @@ dirty=false
         "$(tr -d '\n' <"$create_corpus/manifest.json")" \
         "$(tr -d '\n' <"$use_corpus/manifest.json")"
     printf '"run_conf_extra":%s,\n' "$(json_str "${BENCH_RUN_CONF:-}")"
+    printf '"latency_rate_fixed":%s,\n' "${BENCH_LATENCY_RATE:-null}"
     printf '"errors":%s,\n"results":[\n' "$errors"
     for ((i = 0; i < ${#rows[@]}; i++)); do
         printf '%s%s\n' "${rows[$i]}" "$([[ $i -lt $((${#rows[@]} - 1)) ]] && echo ,)"
@@ -1131,6 +1233,7 @@ dirty=false
         "build: ${build_type:-?}$([[ $sanitized == true ]] && echo ' WITH SANITIZERS (not a benchmark)')"
     [[ $scale != full ]] && echo "note: $scale scale; the targets are stated for the full scale (make bench)"
     [[ -n ${BENCH_RUN_CONF:-} ]] && echo "lineaged run settings added (BENCH_RUN_CONF): $(tr '\n' ';' <<<"$BENCH_RUN_CONF")"
+    [[ -n ${BENCH_LATENCY_RATE:-} ]] && echo "latency load fixed at $BENCH_LATENCY_RATE events/s (BENCH_LATENCY_RATE), not 50% of the maximum"
     echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg)" \
         "(anything above ~0.3 means other work shared the CPUs)"
     printf '%s\n' "${rows[@]}" | awk '
