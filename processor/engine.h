@@ -52,7 +52,9 @@ typedef struct lg_engine_opts {
     bool async_write;            /* write each batch on a writer thread while the next
                                     is processed (lg_graph_opts.async_write): only
                                     for drivers whose positions live in the state
-                                    alone (replay); call lg_engine_sync() at the end */
+                                    alone (replay) or whose batches are durable
+                                    elsewhere first (the graph stage's changelog);
+                                    call lg_engine_sync() at the end */
 } lg_engine_opts;
 
 /** Where a message came from, for the dead-letter output. Borrowed. */

@@ -679,7 +679,7 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     g->capture = o->changelog;
     g->secondary = o->secondary_dir != NULL;
     g->read_only = o->read_only || g->secondary;
-    g->async_write = o->async_write && !g->read_only && !g->capture;
+    g->async_write = o->async_write && !g->read_only;
     g->max_cached = o->max_cached ? o->max_cached : 200000;
     g->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(g->opts, 1);

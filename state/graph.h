@@ -59,11 +59,12 @@ typedef struct lg_graph_opts {
                           its own files go in this directory);
                           lg_graph_refresh() catches up with the daemon */
     bool async_write;          /* write committed batches on a writer thread (see
-                                  the file comment); only for callers whose own
+                                  the file comment); only for callers whose
                                   progress is the positions in the state (a
-                                  replay), since lg_graph_commit() returns
-                                  before the batch is durable. Ignored when
-                                  read-only or with changelog. */
+                                  replay) or is durable elsewhere (the graph
+                                  stage: its changelog in Kafka), since
+                                  lg_graph_commit() returns before the batch
+                                  is durable. Ignored when read-only. */
     int64_t seen_retention_ms; /* dedupe keys of events older than this behind the
                                   newest event time checked since open are dropped
                                   by compaction; 0 = kept forever */

@@ -252,6 +252,10 @@ static lg_engine *engine_open(lg_graphstage *s, int32_t p, char *errstr, size_t 
     eo.out = s->out;
     eo.deadletter = s->out;
     eo.changelog = true;
+    /* the RocksDB write of a committed batch (in Kafka already) overlaps
+     * the next batch; a crash before it lands is restored from the
+     * changelog like one before a synchronous write */
+    eo.async_write = true;
     return lg_engine_open(&eo, errstr, errstr_size);
 }
 

@@ -1010,6 +1010,19 @@ static void key_created(const char *tag, int i, const char *actor, char *key, ch
     f->actor = (lg_str){actor, strlen(actor)};
 }
 
+/* Applies round r's record to g as a new event: user r creates access key
+ * r (user, key, evt: 64, 64 and 32 bytes, filled in). */
+static void apply_round(lg_graph *g, const char *tag, int r, char *user, char *key, char *evt) {
+    char err[256];
+    snprintf(user, 64, "arn:aws:iam::1:user/u%d", r);
+    lg_record rec;
+    lg_fact f;
+    key_created(tag, r, user, key, evt, &rec, &f);
+    assert_int_equal(lg_graph_check_seen(g, rec.source, rec.event_id, rec.time_ms, err, sizeof err),
+                     0);
+    assert_int_equal(lg_graph_apply(g, &rec, &f, err, sizeof err), 0);
+}
+
 /* With async_write each batch reads what the batch before it committed
  * while that one is still being written (its dedupe keys, links and
  * nodes), and everything is on disk after lg_graph_sync, in order. */
@@ -1021,21 +1034,16 @@ static void test_async_reads_in_flight(void **state) {
     char err[256], user[64], key[64], evt[32];
     enum { ROUNDS = 200 };
     for (int r = 0; r < ROUNDS; r++) {
-        snprintf(user, sizeof user, "arn:aws:iam::1:user/u%d", r);
-        lg_record rec;
-        lg_fact f;
-        key_created("ASYNC", r, user, key, evt, &rec, &f);
-        assert_int_equal(
-            lg_graph_check_seen(w.g, rec.source, rec.event_id, rec.time_ms, err, sizeof err), 0);
-        assert_int_equal(lg_graph_apply(w.g, &rec, &f, err, sizeof err), 0);
+        apply_round(w.g, "ASYNC", r, user, key, evt);
         char pos[16];
         snprintf(pos, sizeof pos, "%d", r);
         const char *pk = "file/test", *pv = pos;
         assert_int_equal(lg_graph_commit(w.g, &pk, &pv, 1, err, sizeof err), 0);
         /* the next batch, at once: the write above is most likely still
          * running */
-        assert_int_equal(
-            lg_graph_check_seen(w.g, rec.source, rec.event_id, rec.time_ms, err, sizeof err), 1);
+        assert_int_equal(lg_graph_check_seen(w.g, LG_SRC_CLOUDTRAIL, (lg_str){evt, strlen(evt)},
+                                             T(r), err, sizeof err),
+                         1);
         assert_true(links_only_to(w.g, user, key));
         assert_non_null(lg_graph_get(w.g, key, strlen(key)));
     }
@@ -1064,6 +1072,98 @@ static void test_async_reads_in_flight(void **state) {
         assert_int_equal(n->kind, LG_NODE_ACCESS_KEY);
     }
     world_close(&w, true);
+}
+
+/* A changelog consumer for test_async_changelog: puts every change into
+ * another graph and notes whether the batch's key and the previous batch's
+ * key were among its nodes. */
+typedef struct cl_copy {
+    lg_graph *to;
+    const char *key, *prev;
+    bool saw_key, saw_prev;
+} cl_copy;
+
+static int cl_put(void *opaque, int cf, const char *k, size_t kn, const char *v, size_t vn) {
+    cl_copy *c = opaque;
+    if (cf == LG_CF_NODES) {
+        c->saw_key |= strlen(c->key) == kn && memcmp(c->key, k, kn) == 0;
+        c->saw_prev |= c->prev && strlen(c->prev) == kn && memcmp(c->prev, k, kn) == 0;
+    }
+    return lg_graph_restore_put(c->to, cf, k, kn, v, vn);
+}
+
+/* Whether this process has a thread named name (its comm). */
+static bool thread_named(const char *name) {
+    bool found = false;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && !found && (e = readdir(d)) != NULL) {
+        char path[300], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(comm, sizeof comm, f))
+            found = strncmp(comm, name, strlen(name)) == 0 && comm[strlen(name)] == '\n';
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static bool writer_named(void *arg) {
+    (void)arg;
+    return thread_named("lg state write");
+}
+
+/* The graph stage's way: changes captured for the changelog, each batch
+ * written on the writer thread. Each batch's changes are its own (none of
+ * the batch still being written), and a graph rebuilt from nothing but
+ * the captured changes holds every batch. */
+static void test_async_changelog(void **state) {
+    (void)state;
+    char err[256], user[64], key[64], prev[64], evt[32];
+    char *dir = tu_tmpdir("lg-async-cl"), *copy = tu_tmpdir("lg-async-copy");
+    lg_graph_opts o = {.changelog = true, .async_write = true};
+    lg_graph *g = lg_graph_open(dir, &o, err, sizeof err);
+    lg_graph_opts oc = {0};
+    lg_graph *c = lg_graph_open(copy, &oc, err, sizeof err);
+    assert_non_null(g);
+    assert_non_null(c);
+    enum { ROUNDS = 100 };
+    for (int r = 0; r < ROUNDS; r++) {
+        apply_round(g, "CL", r, user, key, evt);
+        assert_int_equal(lg_graph_prepare(g, err, sizeof err), 0);
+        cl_copy cc = {.to = c, .key = key, .prev = r ? prev : NULL};
+        assert_int_equal(lg_graph_changes(g, cl_put, &cc), 0);
+        assert_true(cc.saw_key);
+        assert_false(cc.saw_prev);
+        assert_int_equal(lg_graph_commit(c, NULL, NULL, 0, err, sizeof err), 0);
+        assert_int_equal(lg_graph_commit(g, NULL, NULL, 0, err, sizeof err), 0);
+        if (r == 0) /* the write really is on the writer thread (named as it starts) */
+            assert_true(tu_poll(writer_named, NULL, 5000));
+        snprintf(prev, sizeof prev, "%s", key);
+    }
+    assert_int_equal(lg_graph_sync(g, err, sizeof err), 0);
+    lg_graph_close(g);
+    for (int r = 0; r < ROUNDS; r++) {
+        snprintf(user, sizeof user, "arn:aws:iam::1:user/u%d", r);
+        lg_record rec;
+        lg_fact f;
+        key_created("CL", r, user, key, evt, &rec, &f);
+        assert_int_equal(lg_graph_check_seen(c, LG_SRC_CLOUDTRAIL, (lg_str){evt, strlen(evt)}, T(r),
+                                             err, sizeof err),
+                         1);
+        assert_links(c, user, 0, key);
+        const lg_node *n = lg_graph_get(c, key, strlen(key));
+        assert_non_null(n);
+        assert_int_equal(n->kind, LG_NODE_ACCESS_KEY);
+    }
+    lg_graph_close(c);
+    tu_rmtree(dir);
+    tu_rmtree(copy);
+    free(dir);
+    free(copy);
 }
 
 /* Commits one batch creating access keys first..first+n-1 of user u (long
@@ -1257,6 +1357,7 @@ int main(void) {
         cmocka_unit_test(test_repeated_status),
         cmocka_unit_test(test_event_id),
         cmocka_unit_test(test_async_reads_in_flight),
+        cmocka_unit_test(test_async_changelog),
         cmocka_unit_test(test_async_scenarios),
         cmocka_unit_test(test_async_write_failure),
         cmocka_unit_test(test_seen_retention),
