@@ -402,8 +402,8 @@ int lg_metrics_std_init(lg_metrics *m, lg_metrics_std *s) {
         "stage,phase", latency, sizeof latency / sizeof *latency);
     s->e2e_latency = lg_metrics_family(
         m, LG_METRIC_HISTOGRAM, "lineaged_end_to_end_latency_seconds",
-        "Exactly-once run: per input record, from its Kafka timestamp to the commit that made "
-        "its derived events visible.",
+        "run: from each input message's Kafka timestamp to the commit that made its output "
+        "visible (exactly-once: per fact of the graph stage; at-least-once: per message).",
         NULL, e2e, sizeof e2e / sizeof *e2e);
     lg_metric **all = &s->input_messages;
     for (size_t i = 0; i < sizeof *s / sizeof *all; i++)

@@ -92,9 +92,9 @@ typedef struct lg_metrics_std {
     lg_metric *consumer_lag;   /* gauge lineaged_consumer_lag_messages{topic,partition} */
     lg_metric *commit_latency; /* histogram lineaged_commit_latency_seconds */
     lg_metric *last_commit;    /* gauge lineaged_last_commit_timestamp_seconds */
-    /* exactly-once `run` only: */
-    lg_metric *commit_phase; /* histogram lineaged_commit_phase_seconds{stage,phase} */
-    lg_metric *e2e_latency;  /* histogram lineaged_end_to_end_latency_seconds */
+    lg_metric *commit_phase;   /* histogram lineaged_commit_phase_seconds{stage,phase}
+                                  (exactly-once `run`) */
+    lg_metric *e2e_latency;    /* histogram lineaged_end_to_end_latency_seconds (`run`) */
 } lg_metrics_std;
 
 /** Registers the standard families in m. Returns 0 or -1 (ENOMEM). */

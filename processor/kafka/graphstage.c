@@ -53,10 +53,8 @@ struct lg_graphstage {
     _Atomic int64_t consumed, committed, last_msg_ms, next_due;
     lg_engine_stats closed_stats; /* of engines closed on revocation */
     /* the open batch's arrivals (wall ms, from the facts' header), timed
-     * against its commit for the end-to-end latency; lat is scratch */
-    int64_t *arrived;
-    double *lat;
-    size_t narrived, arrived_cap;
+     * against its commit for the end-to-end latency */
+    lg_stage_arrivals arrived;
     int fatal;
     char err[512];
     char txn_id[512];
@@ -371,7 +369,7 @@ static int produce_change(void *opaque, int cf, const char *k, size_t kn, const 
 /* Drops the open batch's work: the engines' pending changes and the
  * arrivals to be timed. */
 static void abort_parts(lg_graphstage *s) {
-    s->narrived = 0;
+    s->arrived.n = 0;
     for (int p = 0; p < MAX_PARTS; p++)
         if (s->parts[p]) {
             lg_engine_abort(s->parts[p]->engine);
@@ -379,37 +377,11 @@ static void abort_parts(lg_graphstage *s) {
         }
 }
 
-/* Times the open batch's arrivals against now, the wall-clock ms at which
- * its transaction committed, into the end-to-end latency histogram;
- * forgets them. */
-static void observe_e2e(lg_graphstage *s, int64_t now) {
-    if (!s->narrived || !s->o->metrics)
-        return;
-    for (size_t i = 0; i < s->narrived; i++)
-        s->lat[i] = s->arrived[i] < now ? (double)(now - s->arrived[i]) / 1000.0 : 0.0;
-    lg_metric_observe_n(s->o->metrics->e2e_latency, NULL, s->lat, s->narrived);
-    s->narrived = 0;
-}
-
-/* Notes when fact message m's input arrived, for observe_e2e. Out of
- * memory it is just not timed. */
+/* Notes when fact message m's input arrived, timed at the batch's commit. */
 static void note_arrival(lg_graphstage *s, const rd_kafka_message_t *m) {
     int64_t at;
-    if (!s->o->metrics || !lg_stage_arrived_get(m, &at))
-        return;
-    if (s->narrived == s->arrived_cap) {
-        size_t cap = s->arrived_cap ? s->arrived_cap * 2 : 1024;
-        int64_t *na = realloc(s->arrived, cap * sizeof *na);
-        if (na)
-            s->arrived = na;
-        double *nl = na ? realloc(s->lat, cap * sizeof *nl) : NULL;
-        if (nl)
-            s->lat = nl;
-        if (!na || !nl)
-            return;
-        s->arrived_cap = cap;
-    }
-    s->arrived[s->narrived++] = at;
+    if (s->o->metrics && lg_stage_arrived_get(m, &at))
+        lg_stage_arrivals_add(&s->arrived, at);
 }
 
 /* Commits the open transaction: derived events and changelog of every
@@ -512,7 +484,8 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
     if (s->o->metrics) {
         lg_engine_stats st;
         lg_graphstage_stats(s, &st);
-        observe_e2e(s, visible); /* next to the counts of what it times */
+        /* next to the counts of what it times */
+        lg_stage_arrivals_observe(&s->arrived, s->o->metrics->e2e_latency, visible);
         lg_metrics_std_update(s->o->metrics, &st);
         lg_metric_observe(s->o->metrics->commit_latency, NULL,
                           (double)(lg_mono_ms() - t0) / 1000.0);
@@ -745,7 +718,6 @@ void lg_graphstage_destroy(lg_graphstage *s) {
     lg_sink_destroy(s->feed);
     if (s->batch)
         rd_kafka_topic_partition_list_destroy(s->batch);
-    free(s->arrived);
-    free(s->lat);
+    lg_stage_arrivals_free(&s->arrived);
     free(s);
 }

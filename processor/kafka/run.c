@@ -44,7 +44,9 @@ typedef struct lg_daemon { /* private to this file */
     int64_t batch_started_ms;
     int64_t consumed; /* messages processed and committed or pending */
     int64_t committed_msgs;
-    int fatal; /* set by the rebalance callback on a failed commit */
+    int fatal;                 /* set by the rebalance callback on a failed commit */
+    const lg_metrics_std *std; /* NULL: no metrics */
+    lg_stage_arrivals arrived; /* of the pending batch's messages */
     char err[1024];
 } lg_daemon;
 
@@ -62,6 +64,7 @@ static int commit_batch(lg_daemon *d, char *errstr, size_t errstr_size) {
     int64_t held = lg_engine_next_due(d->engine);
     if (b->cnt == 0 && lg_engine_pending(d->engine) == 0 && !(held && lg_wall_ms() >= held))
         return 0;
+    int64_t t0 = lg_mono_ms();
     lg_pair *pos = calloc((size_t)b->cnt + 1, sizeof(*pos));
     char(*keys)[300] = calloc((size_t)b->cnt + 1, sizeof(*keys));
     char(*vals)[24] = calloc((size_t)b->cnt + 1, sizeof(*vals));
@@ -91,6 +94,12 @@ static int commit_batch(lg_daemon *d, char *errstr, size_t errstr_size) {
         }
     }
     LG_LOGD(COMP, "committed batch of %zu partitions", (size_t)b->cnt);
+    if (d->std) { /* the derived events and dead letters are delivered */
+        int64_t now = lg_wall_ms();
+        lg_stage_arrivals_observe(&d->arrived, d->std->e2e_latency, now);
+        lg_metric_observe(d->std->commit_latency, NULL, (double)(lg_mono_ms() - t0) / 1000.0);
+        lg_metric_set(d->std->last_commit, NULL, (double)now / 1000.0);
+    }
     d->committed_msgs = d->consumed;
     rd_kafka_topic_partition_list_destroy(d->batch);
     d->batch = rd_kafka_topic_partition_list_new(8);
@@ -195,6 +204,8 @@ static int handle_message(lg_daemon *d, const rd_kafka_message_t *m, char *errst
     if (!tp)
         tp = rd_kafka_topic_partition_list_add(d->batch, topic, m->partition);
     tp->offset = m->offset + 1;
+    if (d->std)
+        lg_stage_arrivals_add(&d->arrived, lg_stage_arrival(m));
     if (d->batch_started_ms == 0)
         d->batch_started_ms = lg_mono_ms();
     d->consumed++;
@@ -399,7 +410,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     int rc = -1, restarts = 0;
     int64_t consumed_before = 0, graph_committed_before = 0;
     lg_engine_stats total = {0};
-    lg_metrics *metrics = lg_metrics_new();
+    lg_metrics *metrics = o->metrics ? o->metrics : lg_metrics_new();
     lg_metrics_std std;
     lg_api *api = NULL;
     lg_runners *runners = NULL;
@@ -552,7 +563,8 @@ cleanup:
     lg_ingest_destroy(in);
     lg_graphstage_destroy(gs); /* destroys the feed sink before the API stops */
     lg_api_stop(api);
-    lg_metrics_destroy(metrics);
+    if (metrics != o->metrics)
+        lg_metrics_destroy(metrics);
     lg_pairs_free(&owners);
     lg_pairs_free(&aliases);
     lg_pairs_free(&tenants);
@@ -616,10 +628,12 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
                              state_dir, errstr, errstr_size);
     if (!out)
         goto cleanup;
-    if (!(metrics = lg_metrics_new()) || lg_metrics_std_init(metrics, &std) != 0) {
+    if (!(metrics = o->metrics ? o->metrics : lg_metrics_new()) ||
+        lg_metrics_std_init(metrics, &std) != 0) {
         snprintf(errstr, errstr_size, "out of memory");
         goto cleanup;
     }
+    d.std = &std;
     api = start_api(o, state_dir, metrics, errstr, errstr_size);
     if (!api && *errstr)
         goto cleanup;
@@ -729,7 +743,9 @@ cleanup:
     lg_engine_close(d.engine);
     lg_sink_destroy(out); /* the feed sink inside goes before the API */
     lg_api_stop(api);
-    lg_metrics_destroy(metrics);
+    if (metrics != o->metrics)
+        lg_metrics_destroy(metrics);
+    lg_stage_arrivals_free(&d.arrived);
     lg_pairs_free(&owners);
     lg_pairs_free(&aliases);
     lg_kafka_embedded_destroy(emb);

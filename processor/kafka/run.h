@@ -17,6 +17,7 @@
 #define LG_PROCESSOR_KAFKA_RUN_H
 
 #include "processor/config.h"
+#include "processor/metrics.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -32,6 +33,8 @@ typedef struct lg_kafka_run_opts {
     int64_t exit_when_idle_ms;      /* > 0: stop after this long without input */
     volatile sig_atomic_t *running; /* cleared by a signal: stop cleanly */
     FILE *out;                      /* demo: readable derived events; may be NULL */
+    lg_metrics *metrics;            /* the registry to fill and serve (/metrics);
+                                       NULL: one of its own */
 } lg_kafka_run_opts;
 
 /** Runs the daemon until *running is cleared, a limit is reached, or (demo)

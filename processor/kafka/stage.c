@@ -211,3 +211,33 @@ int64_t lg_stage_phase(lg_metric *f, const char *stage, const char *phase, int64
         lg_metric_observe(f, (const char *const[]){stage, phase}, (double)(now - t0_us) / 1e6);
     return now;
 }
+
+void lg_stage_arrivals_add(lg_stage_arrivals *a, int64_t ms) {
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 1024;
+        int64_t *na = realloc(a->at, cap * sizeof *na);
+        if (na)
+            a->at = na;
+        double *nl = na ? realloc(a->lat, cap * sizeof *nl) : NULL;
+        if (nl)
+            a->lat = nl;
+        if (!na || !nl)
+            return;
+        a->cap = cap;
+    }
+    a->at[a->n++] = ms;
+}
+
+void lg_stage_arrivals_observe(lg_stage_arrivals *a, lg_metric *f, int64_t now) {
+    for (size_t i = 0; f && i < a->n; i++)
+        a->lat[i] = a->at[i] < now ? (double)(now - a->at[i]) / 1000.0 : 0.0;
+    if (f)
+        lg_metric_observe_n(f, NULL, a->lat, a->n);
+    a->n = 0;
+}
+
+void lg_stage_arrivals_free(lg_stage_arrivals *a) {
+    free(a->at);
+    free(a->lat);
+    memset(a, 0, sizeof *a);
+}

@@ -94,6 +94,25 @@ void lg_stage_arrived_encode(int64_t ms, unsigned char out[8]);
  *  (a fact from an older parse stage) or a malformed one. */
 bool lg_stage_arrived_get(const rd_kafka_message_t *m, int64_t *ms);
 
+/** The arrivals (wall-clock ms) of what an open batch holds, timed against
+ *  its commit into an end-to-end latency histogram. Zero-initialised;
+ *  the owner frees it (lg_stage_arrivals_free). */
+typedef struct lg_stage_arrivals {
+    int64_t *at;
+    double *lat; /* scratch for the observation */
+    size_t n, cap;
+} lg_stage_arrivals;
+
+/** Notes one arrival. Out of memory it is just not timed. */
+void lg_stage_arrivals_add(lg_stage_arrivals *a, int64_t ms);
+
+/** Observes now - each arrival (seconds, 0 when negative) in f, then
+ *  forgets them. f NULL: only forgets. */
+void lg_stage_arrivals_observe(lg_stage_arrivals *a, lg_metric *f, int64_t now);
+
+/** Frees the arrays. */
+void lg_stage_arrivals_free(lg_stage_arrivals *a);
+
 /** Observes a commit phase that started at t0_us (lg_mono_us) in
  *  commit_phase{stage,phase}; returns now in microseconds, the next
  *  phase's start. f NULL: only the clock is read. */

@@ -11,6 +11,8 @@
 #include "processor/config.h"
 #include "processor/kafka/embedded.h"
 #include "processor/kafka/run.h"
+#include "processor/metrics.h"
+#include "sinks/strbuf.h"
 #include "tests/testutil.h"
 
 #include <librdkafka/rdkafka.h>
@@ -25,6 +27,7 @@ typedef struct fixture {
     const char *bootstrap;
     char *state;
     lg_config *cfg;
+    lg_metrics *metrics; /* the daemon's registry, read after each run */
 } fixture;
 
 static int setup(void **state) {
@@ -59,6 +62,8 @@ static int setup(void **state) {
     assert_int_equal(
         lg_config_set(f->cfg, "rdkafka.heartbeat.interval.ms", "500", err, sizeof(err)), 0);
     lg_log_set_level(LG_LOG_INFO);
+    f->metrics = lg_metrics_new();
+    assert_non_null(f->metrics);
     *state = f;
     return 0;
 }
@@ -66,6 +71,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture *f = *state;
     lg_config_destroy(f->cfg);
+    lg_metrics_destroy(f->metrics);
     lg_kafka_embedded_destroy(f->emb);
     tu_rmtree(f->state);
     free(f->state);
@@ -160,11 +166,26 @@ static void run_daemon(fixture *f, int64_t max_messages) {
                            .state_dir = f->state,
                            .max_messages = max_messages,
                            .exit_when_idle_ms = 30000, /* a guard; max_messages ends it */
-                           .running = &running};
+                           .running = &running,
+                           .metrics = f->metrics};
     int64_t t0 = tu_now_ms();
     if (lg_kafka_run(&o, err, sizeof(err)) != 0)
         fail_msg("lg_kafka_run: %s", err);
     assert_true(tu_now_ms() - t0 < 29000); /* stopped by max_messages, not idleness */
+}
+
+/* The value of the sample named `name ` in the registry's exposition. */
+static double sample(lg_metrics *m, const char *name) {
+    lg_strbuf b = LG_STRBUF_INIT;
+    assert_int_equal(lg_metrics_render(m, &b), 0);
+    char want[200];
+    snprintf(want, sizeof want, "\n%s ", name);
+    const char *at = b.data ? strstr(b.data, want) : NULL;
+    if (!at)
+        fail_msg("no %s in /metrics", name);
+    double v = strtod(at + strlen(want), NULL);
+    lg_strbuf_free(&b);
+    return v;
 }
 
 static void test_consume_derive_deadletter_commit(void **state) {
@@ -175,10 +196,21 @@ static void test_consume_derive_deadletter_commit(void **state) {
     char *admin = tu_read_file(path, &len);
     assert_non_null(admin);
     /* okta@0: poison; cloudtrail@0: a whole JSON array of CloudTrail records */
+    int64_t t0 = tu_now_ms();
     produce(f->bootstrap, "okta", POISON, strlen(POISON));
     produce(f->bootstrap, "cloudtrail", admin, len);
 
     run_daemon(f, 2);
+
+    /* Both messages were timed from their Kafka timestamps (the produce
+     * calls above) to the commit that delivered their output, which
+     * happened before now. */
+    double elapsed = (double)(tu_now_ms() - t0) / 1000.0;
+    assert_true(sample(f->metrics, "lineaged_end_to_end_latency_seconds_count") == 2);
+    double mean = sample(f->metrics, "lineaged_end_to_end_latency_seconds_sum") / 2;
+    if (mean < 0 || mean > elapsed)
+        fail_msg("mean end-to-end latency %.3f s outside [0, %.3f]", mean, elapsed);
+    assert_true(sample(f->metrics, "lineaged_commit_latency_seconds_count") >= 1);
 
     int got = 0;
     char *derived = read_topic(f->bootstrap, "lg.derived", &got);
