@@ -323,13 +323,16 @@ static int render_family(lg_strbuf *b, const lg_metric *f) {
     rc |= lg_strbuf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
     if (f->fn)
         return rc | put_sample(b, f, "", NULL, NULL, NULL, f->fn(f->fn_opaque));
-    if (!f->n && !f->nlabels) { /* a family without labels always has its one series */
-        series zero = {0};
-        if (f->type != LG_METRIC_HISTOGRAM)
-            return rc | put_sample(b, f, "", &zero, NULL, NULL, 0);
+    /* a family without labels always has its one series (zeros until used) */
+    series zero = {0};
+    const series *all = f->s;
+    size_t n = f->n;
+    if (!n && !f->nlabels) {
+        all = &zero;
+        n = 1;
     }
-    for (size_t i = 0; i < f->n; i++) {
-        const series *s = &f->s[i];
+    for (size_t i = 0; i < n; i++) {
+        const series *s = &all[i];
         if (f->type != LG_METRIC_HISTOGRAM) {
             rc |= put_sample(b, f, "", s, NULL, NULL, s->v);
             continue;

@@ -128,6 +128,18 @@ static void test_histogram_bulk(void **state) {
     assert_non_null(strstr(t, "lg_phase_seconds_count{stage=\"parse\"} 1\n"));
     assert_non_null(strstr(t, "lg_n_total 0\n"));
     free(t);
+    /* a histogram without labels shows its zeros before anything happened */
+    lg_metric *e = lg_metrics_family(m, LG_METRIC_HISTOGRAM, "lg_e2e_seconds", "E2E.", NULL, b, 3);
+    assert_non_null(e);
+    t = render(m);
+    assert_non_null(strstr(t, "# TYPE lg_e2e_seconds histogram\n"
+                              "lg_e2e_seconds_bucket{le=\"0.01\"} 0\n"
+                              "lg_e2e_seconds_bucket{le=\"0.1\"} 0\n"
+                              "lg_e2e_seconds_bucket{le=\"1\"} 0\n"
+                              "lg_e2e_seconds_bucket{le=\"+Inf\"} 0\n"
+                              "lg_e2e_seconds_sum 0\n"
+                              "lg_e2e_seconds_count 0\n"));
+    free(t);
     lg_metrics_destroy(m);
 }
 
