@@ -105,3 +105,17 @@ char *lg_rbuf_str(lg_rbuf *r) {
     r->off += n;
     return s;
 }
+
+void lg_be64_put(unsigned char out[8], uint64_t v) {
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+uint64_t lg_be64_get(const unsigned char in[8]) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | in[i];
+    return v;
+}

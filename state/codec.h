@@ -1,6 +1,7 @@
 /*
  * state/codec.h - a tiny binary codec for state records: varints, signed
- * 64-bit integers and length-prefixed strings. Used by state/node.c.
+ * 64-bit integers and length-prefixed strings (used by state/node.c), and
+ * fixed 8-byte big-endian integers (keys that sort by number, headers).
  *
  * Ownership: lg_wbuf owns its buffer (free with lg_wbuf_free); lg_rbuf
  * borrows the bytes it reads. Strings read with lg_rbuf_str are malloc'd
@@ -37,5 +38,11 @@ uint64_t lg_rbuf_u64(lg_rbuf *r);
 int64_t lg_rbuf_i64(lg_rbuf *r);
 /** Returns a malloc'd copy or NULL for an absent string (check r->err). */
 char *lg_rbuf_str(lg_rbuf *r);
+
+/** Writes v into out[0..8), most significant byte first. */
+void lg_be64_put(unsigned char out[8], uint64_t v);
+
+/** Reads 8 bytes written by lg_be64_put. */
+uint64_t lg_be64_get(const unsigned char in[8]);
 
 #endif

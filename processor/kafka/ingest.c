@@ -7,6 +7,7 @@
 #include "processor/kafka/txn.h"
 #include "processor/sources/source.h"
 #include "sinks/kafka/kafka_sink.h"
+#include "state/codec.h"
 
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -77,7 +78,7 @@ static int produce_fact(lg_ingest *s, int32_t part, const char *tenant, size_t t
                         int64_t arrived, const void *val, size_t vlen) {
     rd_kafka_resp_err_t err;
     unsigned char at[8];
-    lg_stage_arrived_encode(arrived, at);
+    lg_be64_put(at, (uint64_t)arrived);
     for (;;) {
         err = rd_kafka_producev(s->prod, RD_KAFKA_V_TOPIC(s->c->topics_facts),
                                 RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_KEY(tenant, tlen),

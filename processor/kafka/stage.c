@@ -5,6 +5,7 @@
 #include "processor/kafka/txn.h"
 #include "sinks/kafka/kafka_sink.h"
 #include "sinks/outputs/outputs.h"
+#include "state/codec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,14 +181,6 @@ int64_t lg_stage_arrival(const rd_kafka_message_t *m) {
     return ts > 0 ? ts : lg_wall_ms();
 }
 
-void lg_stage_arrived_encode(int64_t ms, unsigned char out[8]) {
-    uint64_t v = (uint64_t)ms;
-    for (int i = 7; i >= 0; i--) {
-        out[i] = (unsigned char)(v & 0xff);
-        v >>= 8;
-    }
-}
-
 bool lg_stage_arrived_get(const rd_kafka_message_t *m, int64_t *ms) {
     rd_kafka_headers_t *h = NULL;
     const void *v = NULL;
@@ -197,11 +190,7 @@ bool lg_stage_arrived_get(const rd_kafka_message_t *m, int64_t *ms) {
             RD_KAFKA_RESP_ERR_NO_ERROR ||
         n != 8 || !v)
         return false;
-    const unsigned char *b = v;
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x = x << 8 | b[i];
-    *ms = (int64_t)x;
+    *ms = (int64_t)lg_be64_get(v);
     return true;
 }
 
@@ -215,29 +204,24 @@ int64_t lg_stage_phase(lg_metric *f, const char *stage, const char *phase, int64
 void lg_stage_arrivals_add(lg_stage_arrivals *a, int64_t ms) {
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 1024;
-        int64_t *na = realloc(a->at, cap * sizeof *na);
-        if (na)
-            a->at = na;
-        double *nl = na ? realloc(a->lat, cap * sizeof *nl) : NULL;
-        if (nl)
-            a->lat = nl;
-        if (!na || !nl)
+        double *na = realloc(a->v, cap * sizeof *na);
+        if (!na)
             return;
+        a->v = na;
         a->cap = cap;
     }
-    a->at[a->n++] = ms;
+    a->v[a->n++] = (double)ms;
 }
 
 void lg_stage_arrivals_observe(lg_stage_arrivals *a, lg_metric *f, int64_t now) {
-    for (size_t i = 0; f && i < a->n; i++)
-        a->lat[i] = a->at[i] < now ? (double)(now - a->at[i]) / 1000.0 : 0.0;
+    for (size_t i = 0; f && i < a->n; i++) /* each arrival becomes its latency */
+        a->v[i] = a->v[i] < (double)now ? ((double)now - a->v[i]) / 1000.0 : 0.0;
     if (f)
-        lg_metric_observe_n(f, NULL, a->lat, a->n);
+        lg_metric_observe_n(f, NULL, a->v, a->n);
     a->n = 0;
 }
 
 void lg_stage_arrivals_free(lg_stage_arrivals *a) {
-    free(a->at);
-    free(a->lat);
+    free(a->v);
     memset(a, 0, sizeof *a);
 }

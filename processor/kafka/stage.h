@@ -79,16 +79,13 @@ void lg_stage_mark(rd_kafka_topic_partition_list_t *batch, const rd_kafka_messag
 
 /** The header of a fact that carries when its input arrived: the input
  *  message's Kafka timestamp (CreateTime or LogAppendTime, wall-clock ms)
- *  as 8 bytes, most significant first. The graph stage times its
- *  end-to-end latency from it. */
+ *  as 8 bytes, most significant first (lg_be64_put). The graph stage times
+ *  its end-to-end latency from it. */
 #define LG_STAGE_ARRIVED_HEADER "lineaged.arrived"
 
 /** When input message m arrived: its Kafka timestamp, or now when it has
  *  none. */
 int64_t lg_stage_arrival(const rd_kafka_message_t *m);
-
-/** Writes ms as the header's 8 bytes into out. */
-void lg_stage_arrived_encode(int64_t ms, unsigned char out[8]);
 
 /** The arrival carried by fact message m; false when it has no such header
  *  (a fact from an older parse stage) or a malformed one. */
@@ -98,8 +95,7 @@ bool lg_stage_arrived_get(const rd_kafka_message_t *m, int64_t *ms);
  *  its commit into an end-to-end latency histogram. Zero-initialised;
  *  the owner frees it (lg_stage_arrivals_free). */
 typedef struct lg_stage_arrivals {
-    int64_t *at;
-    double *lat; /* scratch for the observation */
+    double *v; /* arrivals in ms (exact below 2^53), latencies once observed */
     size_t n, cap;
 } lg_stage_arrivals;
 

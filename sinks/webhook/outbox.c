@@ -4,6 +4,7 @@
 #include "sinks/webhook/outbox.h"
 
 #include "sinks/webhook/endpoint.h"
+#include "state/codec.h"
 
 #include <rocksdb/c.h>
 #include <stdio.h>
@@ -31,9 +32,8 @@ static size_t make_key(char key[KEY_MAX], const char *endpoint, uint64_t seq) {
         return 0;
     memcpy(key, endpoint, n);
     key[n++] = '\0';
-    for (int i = 7; i >= 0; i--)
-        key[n++] = (char)(unsigned char)(seq >> (8 * i));
-    return n;
+    lg_be64_put((unsigned char *)key + n, seq);
+    return n + 8;
 }
 
 /* Splits a key; returns 0 or -1 when it is not an outbox key. */
@@ -41,11 +41,8 @@ static int split_key(const char *k, size_t klen, const char **endpoint, uint64_t
     const char *nul = memchr(k, '\0', klen);
     if (!nul || (size_t)(k + klen - nul) != 9)
         return -1;
-    uint64_t s = 0;
-    for (int i = 1; i <= 8; i++)
-        s = s << 8 | (unsigned char)nul[i];
     *endpoint = k;
-    *seq = s;
+    *seq = lg_be64_get((const unsigned char *)nul + 1);
     return 0;
 }
 

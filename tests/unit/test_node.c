@@ -10,6 +10,7 @@
 
 #include <cmocka.h> /* after the headers it needs */
 
+#include "state/codec.h"
 #include "state/node.h"
 
 #include <stdlib.h>
@@ -39,9 +40,27 @@ static void test_strset(void **state) {
     assert_null(s);
 }
 
+/* Fixed 8-byte big-endian integers: the most significant byte first (so
+ * such keys sort by number), and they read back whole. */
+static void test_be64(void **state) {
+    (void)state;
+    unsigned char b[8];
+    lg_be64_put(b, 0x0102030405060708ULL);
+    static const unsigned char want[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_memory_equal(b, want, 8);
+    assert_true(lg_be64_get(b) == 0x0102030405060708ULL);
+    unsigned char lo[8], hi[8];
+    lg_be64_put(lo, 255);
+    lg_be64_put(hi, 256);
+    assert_true(memcmp(lo, hi, 8) < 0);
+    lg_be64_put(b, UINT64_MAX);
+    assert_true(lg_be64_get(b) == UINT64_MAX);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strset),
+        cmocka_unit_test(test_be64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
