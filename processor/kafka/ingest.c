@@ -248,22 +248,6 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_assign(rk, NULL);
 }
 
-static int facts_partition_count(lg_ingest *s, char *errstr, size_t errstr_size) {
-    rd_kafka_topic_t *t = rd_kafka_topic_new(s->prod, s->c->topics_facts, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(s->prod, 0, t, &md, 10000);
-    int n = -1;
-    if (!err && md->topic_cnt == 1 && !md->topics[0].err)
-        n = md->topics[0].partition_cnt;
-    else
-        snprintf(errstr, errstr_size, "metadata of %s: %s", s->c->topics_facts,
-                 rd_kafka_err2str(err ? err : md->topics[0].err));
-    if (md)
-        rd_kafka_metadata_destroy(md);
-    rd_kafka_topic_destroy(t);
-    return n;
-}
-
 lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_size) {
     const lg_config *c = o->config;
     lg_ingest *s = calloc(1, sizeof *s);
@@ -290,7 +274,8 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
     if (!s->sink)
         goto fail;
     s->prod = lg_stage_producer(s->sink);
-    s->facts_partitions = facts_partition_count(s, errstr, errstr_size);
+    s->facts_partitions =
+        lg_kafka_partition_count(s->prod, c->topics_facts, 10000, errstr, errstr_size);
     if (s->facts_partitions <= 0)
         goto fail;
     const char *topics[LG_SRC_COUNT];

@@ -83,6 +83,24 @@ lg_txn_result lg_txn_commit(rd_kafka_t *producer, rd_kafka_t *consumer,
     }
 }
 
+int lg_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
+                             size_t errstr_size) {
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
+    int n = -1;
+    if (!err && md->topic_cnt == 1 && !md->topics[0].err)
+        n = md->topics[0].partition_cnt;
+    else
+        snprintf(errstr, errstr_size, "metadata of %s: %s", topic,
+                 rd_kafka_err2str(err ? err : md->topics[0].err));
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (t)
+        rd_kafka_topic_destroy(t);
+    return n;
+}
+
 int lg_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions, int replication,
                           bool compact, int timeout_ms, char *errstr, size_t errstr_size) {
     char e[256];

@@ -36,6 +36,11 @@ lg_txn_result lg_txn_abort(rd_kafka_t *producer, int timeout_ms, char *errstr, s
 /** Begins a transaction. Returns LG_TXN_OK or LG_TXN_FATAL. */
 lg_txn_result lg_txn_begin(rd_kafka_t *producer, char *errstr, size_t errstr_size);
 
+/** The number of partitions of topic, from rk's metadata (waiting up to
+ *  timeout_ms); -1 with errstr when the topic is unknown or unreachable. */
+int lg_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
+                             size_t errstr_size);
+
 /** Creates the topics that do not exist (partitions, replication factor -1 =
  *  broker default; compact = cleanup.policy=compact). Existing topics are
  *  left alone. Returns 0 or -1 with errstr. */
