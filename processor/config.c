@@ -77,6 +77,15 @@ static const lg_conf_prop props[] = {
      "no changelog (re-delivered input is deduplicated, derived events may repeat after a "
      "crash).",
      OFF(processing_guarantee)},
+    {"processing.stages", LG_CT_INT, "2", 1, 2, NULL,
+     "`exactly_once` only. 2: a parse stage and a graph stage joined by the facts topic; "
+     "the graph spreads over facts.partitions and the instances of the group. 1: one stage "
+     "parses the input and applies it to the graph, committing derived events, changelog and "
+     "input offsets in one transaction: no facts topic, one commit per event instead of two "
+     "(lower latency, less broker work), but the whole graph in one state partition "
+     "(changelog partition 0) on one active instance per group (a second instance fences the "
+     "first). Switch between them only with the facts topic drained.",
+     OFF(processing_stages)},
     {"instance.id", LG_CT_STRING, "", 0, 0, NULL,
      "Stable name of this instance, part of its Kafka transactional ids (a restarted "
      "instance fences its previous incarnation). Empty: the host name. Give each instance "

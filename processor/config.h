@@ -48,6 +48,7 @@ typedef struct lg_config {
     lg_strlist sources_enabled;
     char *output_format;        /* "avro" | "json" */
     char *processing_guarantee; /* "exactly_once" | "at_least_once" */
+    int64_t processing_stages;  /* exactly_once: 2 (parse, graph) or 1 (both) */
     char *instance_id;          /* "" = host name */
     char *topics_facts;
     char *topics_changelog;

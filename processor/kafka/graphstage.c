@@ -5,6 +5,7 @@
 #include "processor/kafka/client.h"
 #include "processor/kafka/stage.h"
 #include "processor/kafka/txn.h"
+#include "processor/sources/source.h"
 #include "sinks/kafka/kafka_sink.h"
 #include "state/graph.h"
 
@@ -51,6 +52,9 @@ struct lg_graphstage {
     int64_t batch_started_ms, batch_msgs;
     /* read by the controlling thread while the stage runs on its own */
     _Atomic int64_t consumed, committed, last_msg_ms, next_due;
+    /* single: the input topics by lg_source, and messages per source */
+    const char *topics[LG_SRC_COUNT];
+    _Atomic int64_t per_source[LG_SRC_COUNT];
     lg_engine_stats closed_stats; /* of engines closed on revocation */
     /* the open batch's arrivals (wall ms, from the facts' header), timed
      * against its commit for the end-to-end latency */
@@ -377,10 +381,15 @@ static void abort_parts(lg_graphstage *s) {
         }
 }
 
-/* Notes when fact message m's input arrived, timed at the batch's commit. */
+/* Notes when message m's input arrived (an input message's timestamp, a
+ * fact's header), timed at the batch's commit. */
 static void note_arrival(lg_graphstage *s, const rd_kafka_message_t *m) {
     int64_t at;
-    if (s->o->metrics && lg_stage_arrived_get(m, &at))
+    if (!s->o->metrics)
+        return;
+    if (s->o->single)
+        lg_stage_arrivals_add(&s->arrived, lg_stage_arrival(m));
+    else if (lg_stage_arrived_get(m, &at))
         lg_stage_arrivals_add(&s->arrived, at);
 }
 
@@ -499,13 +508,15 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     lg_graphstage *s = opaque;
     char e[512];
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        for (int i = 0; i < parts->cnt; i++)
-            if (part_open(s, parts->elems[i].partition, e, sizeof e) != 0) {
+        /* single: whatever input it gets, the graph is partition 0 */
+        for (int i = 0; i < (s->o->single ? 1 : parts->cnt); i++)
+            if (part_open(s, s->o->single ? 0 : parts->elems[i].partition, e, sizeof e) != 0) {
                 snprintf(s->err, sizeof s->err, "%s", e);
                 s->fatal = -1;
             }
         pre_close(s); /* local states of partitions now elsewhere */
-        lg_log(LG_LOG_INFO, COMP, "assigned %d facts partitions", parts->cnt);
+        lg_log(LG_LOG_INFO, COMP, "assigned %d %s partitions", parts->cnt,
+               s->o->single ? "input" : "facts");
         rd_kafka_assign(rk, parts);
         return;
     }
@@ -514,8 +525,9 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         snprintf(s->err, sizeof s->err, "%s", e);
         s->fatal = rc < 0 ? -1 : 1;
     }
-    for (int i = 0; i < parts->cnt; i++)
-        part_close(s, parts->elems[i].partition);
+    if (!s->o->single) /* single: the graph stays, whatever input comes next */
+        for (int i = 0; i < parts->cnt; i++)
+            part_close(s, parts->elems[i].partition);
     rd_kafka_assign(rk, NULL);
 }
 
@@ -530,28 +542,66 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
     s->feed = o->feed; /* owned from here on, also on failure */
     s->c = o->config;
     s->batch = rd_kafka_topic_partition_list_new(8);
-    lg_kafka_txn_id(s->c, "graph", s->txn_id, sizeof s->txn_id);
+    if (o->single) /* one per group, whatever the instance */
+        snprintf(s->txn_id, sizeof s->txn_id, "lineaged-%s-single", s->c->kafka_group_id);
+    else
+        lg_kafka_txn_id(s->c, "graph", s->txn_id, sizeof s->txn_id);
     s->sink = lg_stage_open_sink(s->c, o->bootstrap, o->json, s->txn_id, o->state_dir, errstr,
                                  errstr_size);
     if (!s->sink)
         goto fail;
     s->prod = lg_stage_producer(s->sink);
     s->feed = o->feed;
+    if (o->single) { /* the whole graph is partition 0: no state elsewhere */
+        int n =
+            lg_kafka_partition_count(s->prod, s->c->topics_changelog, 10000, errstr, errstr_size);
+        if (n < 0)
+            goto fail;
+        if (n > 1) {
+            snprintf(errstr, errstr_size,
+                     "processing.stages = 1 keeps the whole graph in partition 0 of %s, which "
+                     "has %d partitions: the others may hold state of a two-stage run that one "
+                     "stage would not see; keep processing.stages = 2 or use a new changelog topic",
+                     s->c->topics_changelog, n);
+            goto fail;
+        }
+    }
     if (!(s->out = lg_sink_new(&tee_ops, s))) {
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
     }
     char group[512];
-    snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
-    const char *topics[1] = {s->c->topics_facts};
-    s->consumer =
-        lg_stage_open_consumer(s->c, o->bootstrap, group, topics, 1, LG_KAFKA_FACTS_QUEUE_KBYTES,
-                               rebalance, s, errstr, errstr_size);
+    const char *topics[LG_SRC_COUNT] = {s->c->topics_facts};
+    size_t nt = 1;
+    if (o->single) {
+        snprintf(group, sizeof group, "%s", s->c->kafka_group_id);
+        s->topics[LG_SRC_CLOUDTRAIL] = s->c->topics_cloudtrail;
+        s->topics[LG_SRC_OKTA] = s->c->topics_okta;
+        s->topics[LG_SRC_GITHUB] = s->c->topics_github;
+        s->topics[LG_SRC_BEDROCK] = s->c->topics_bedrock;
+        nt = 0;
+        for (size_t i = 0; i < s->c->sources_enabled.n; i++) {
+            lg_source src = lg_source_from_name(s->c->sources_enabled.v[i]);
+            if (src != LG_SRC_NONE)
+                topics[nt++] = s->topics[src];
+        }
+    } else {
+        snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
+    }
+    s->consumer = lg_stage_open_consumer(s->c, o->bootstrap, group, topics, nt,
+                                         o->single ? NULL : LG_KAFKA_FACTS_QUEUE_KBYTES, rebalance,
+                                         s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
     pre_open(s); /* while the group forms */
-    lg_log(LG_LOG_INFO, COMP, "graph stage: group %s on %s, changelog %s, transactional id %s",
-           group, s->c->topics_facts, s->c->topics_changelog, s->txn_id);
+    if (o->single)
+        lg_log(LG_LOG_INFO, COMP,
+               "single stage: group %s, %zu input topics, changelog %s partition 0, "
+               "transactional id %s",
+               group, nt, s->c->topics_changelog, s->txn_id);
+    else
+        lg_log(LG_LOG_INFO, COMP, "graph stage: group %s on %s, changelog %s, transactional id %s",
+               group, s->c->topics_facts, s->c->topics_changelog, s->txn_id);
     return s;
 fail:
     lg_graphstage_destroy(s);
@@ -578,6 +628,31 @@ int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errst
     return rc;
 }
 
+/* single: parses input message m into partition pt's engine (unusable
+ * input to the dead-letter topic). Returns 0 or -1 (a state or sink
+ * failure). */
+static int apply_input(lg_graphstage *s, part *pt, const rd_kafka_message_t *m, char *errstr,
+                       size_t errstr_size) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    lg_source src = LG_SRC_NONE;
+    for (int i = 1; i < LG_SRC_COUNT; i++)
+        if (s->topics[i] && strcmp(s->topics[i], topic) == 0)
+            src = (lg_source)i;
+    char desc[400];
+    snprintf(desc, sizeof desc, "kafka:%s/%" PRId32 "@%" PRId64, topic, m->partition, m->offset);
+    lg_origin origin = {desc, topic, m->partition, m->offset};
+    s->per_source[src]++;
+    if (src == LG_SRC_NONE) /* not subscribed: cannot happen */
+        return 0;
+    if ((int64_t)m->len > s->c->input_max_bytes) {
+        lg_engine_count_messages(pt->engine, 1);
+        return lg_engine_deadletter(pt->engine, src, &origin, m->payload, m->len,
+                                    "message larger than input.max.bytes", errstr, errstr_size);
+    }
+    return lg_engine_process(pt->engine, src, m->payload ? m->payload : "", m->len, &origin, errstr,
+                             errstr_size);
+}
+
 static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size_t errstr_size) {
     int64_t until = lg_mono_ms() + timeout_ms;
     bool dry = false; /* a poll came back empty */
@@ -594,10 +669,11 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
             continue;
         if (pr != LG_POLL_MSG)
             return pr == LG_POLL_FATAL ? -1 : 1;
-        part *pt = m->partition >= 0 && m->partition < MAX_PARTS ? s->parts[m->partition] : NULL;
+        int32_t pn = s->o->single ? 0 : m->partition;
+        part *pt = pn >= 0 && pn < MAX_PARTS ? s->parts[pn] : NULL;
         if (!pt) {
-            snprintf(errstr, errstr_size, "message from unassigned facts partition %" PRId32,
-                     m->partition);
+            snprintf(errstr, errstr_size, "message from unassigned %s partition %" PRId32,
+                     s->o->single ? "input" : "facts", m->partition);
             rd_kafka_message_destroy(m);
             return 1;
         }
@@ -610,7 +686,9 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
         }
         lg_record rec;
         int rc = 0;
-        if (lg_factcodec_decode(m->payload, m->len, &rec) != 0) {
+        if (s->o->single) {
+            rc = apply_input(s, pt, m, errstr, errstr_size);
+        } else if (lg_factcodec_decode(m->payload, m->len, &rec) != 0) {
             char desc[400];
             snprintf(desc, sizeof desc, "kafka:%s/%" PRId32 "@%" PRId64, s->c->topics_facts,
                      m->partition, m->offset);
@@ -683,6 +761,10 @@ int64_t lg_graphstage_committed(const lg_graphstage *s) {
 
 int64_t lg_graphstage_last_message_ms(const lg_graphstage *s) {
     return s->last_msg_ms;
+}
+
+int64_t lg_graphstage_source_count(const lg_graphstage *s, int src) {
+    return src >= 0 && src < LG_SRC_COUNT ? s->per_source[src] : 0;
 }
 
 int64_t lg_graphstage_next_due(const lg_graphstage *s) {

@@ -20,6 +20,15 @@
  * The counters (consumed, committed, last message, next due) may be read
  * from another thread while the stage runs.
  *
+ * With opts.single (processing.stages = 1) the stage is the whole pipeline:
+ * it consumes the input topics as the group kafka.group.id, parses each
+ * message with the source parsers (unusable ones to the dead-letter topic)
+ * and applies it to one graph, partition 0, whose changes go to changelog
+ * partition 0; a batch's derived events, dead letters, changelog records
+ * and input offsets commit in one transaction. No facts topic, one commit
+ * per event. Its transactional id names the group, not the instance, so a
+ * second instance fences the first: one active instance per group.
+ *
  * Ownership: the caller owns the stage (lg_graphstage_destroy); options are
  * borrowed and must outlive it.
  */
@@ -47,6 +56,7 @@ typedef struct lg_graphstage_opts {
     lg_sink *feed;                 /* also gets every derived event (the API's live
                                       feed); OWNED by the stage, may be NULL */
     const lg_metrics_std *metrics; /* updated after each commit; borrowed, may be NULL */
+    bool single;                   /* processing.stages = 1: see below */
 } lg_graphstage_opts;
 
 /** Creates the consumer and the transactional producer. NULL with errstr. */
@@ -66,6 +76,10 @@ int64_t lg_graphstage_last_message_ms(const lg_graphstage *s);
 /** Earliest wall-clock ms at which a held-back candidate becomes due in any
  *  partition, or 0 when none is held (as of the end of the last step). */
 int64_t lg_graphstage_next_due(const lg_graphstage *s);
+
+/** With opts.single: input messages of source src (lg_source index)
+ *  consumed since creation; 0 otherwise. */
+int64_t lg_graphstage_source_count(const lg_graphstage *s, int src);
 
 /** Sum of the stats of the partitions' engines (derived events per type...). */
 void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out);

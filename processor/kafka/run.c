@@ -272,9 +272,12 @@ static void demo_missing(const lg_demo_watch *w, char *buf, size_t size) {
 /* Creates the internal topics when missing (embedded: in the mock cluster). */
 static int ensure_internal_topics(const lg_config *c, const char *bootstrap, lg_kafka_embedded *emb,
                                   char *errstr, size_t errstr_size) {
-    int parts = (int)c->facts_partitions;
+    /* one stage: no facts topic, and the graph in one changelog partition */
+    bool single = c->processing_stages == 1;
+    int parts = single ? 1 : (int)c->facts_partitions;
     if (emb)
-        return lg_kafka_embedded_create_topic(emb, c->topics_facts, parts, errstr, errstr_size) ||
+        return (!single &&
+                lg_kafka_embedded_create_topic(emb, c->topics_facts, parts, errstr, errstr_size)) ||
                lg_kafka_embedded_create_topic(emb, c->topics_changelog, parts, errstr, errstr_size);
     if (!c->topics_create)
         return 0;
@@ -287,8 +290,8 @@ static int ensure_internal_topics(const lg_config *c, const char *bootstrap, lg_
         return -1;
     }
     int repl = (int)c->topics_replication_factor;
-    int rc = lg_kafka_ensure_topic(rk, c->topics_facts, parts, repl, false, 30000, errstr,
-                                   errstr_size) ||
+    int rc = (!single && lg_kafka_ensure_topic(rk, c->topics_facts, parts, repl, false, 30000,
+                                               errstr, errstr_size)) ||
                      lg_kafka_ensure_topic(rk, c->topics_changelog, parts, repl, true, 30000,
                                            errstr, errstr_size)
                  ? -1
@@ -341,12 +344,32 @@ static void update_lag(rd_kafka_t *rk, const lg_metrics_std *std) {
     rd_kafka_topic_partition_list_destroy(a);
 }
 
-/* Mirrors the parse stage's per-source input counters (base: earlier
- * incarnations of the stage, after restarts). */
-static void update_inputs(const lg_metrics_std *std, const int64_t *base, const lg_ingest *in) {
+/* The input side's counters: the parse stage's, or with one stage
+ * (processing.stages = 1, no parse stage) the graph stage's. */
+static int64_t input_consumed(const lg_ingest *in, const lg_graphstage *gs) {
+    return in ? lg_ingest_consumed(in) : lg_graphstage_consumed(gs);
+}
+
+static int64_t input_committed(const lg_ingest *in, const lg_graphstage *gs) {
+    return in ? lg_ingest_committed(in) : lg_graphstage_committed(gs);
+}
+
+static int64_t input_source_count(const lg_ingest *in, const lg_graphstage *gs, int src) {
+    return in ? lg_ingest_source_count(in, src) : lg_graphstage_source_count(gs, src);
+}
+
+static int64_t input_last_message_ms(const lg_ingest *in, const lg_graphstage *gs) {
+    int64_t last = in ? lg_ingest_last_message_ms(in) : 0, g = lg_graphstage_last_message_ms(gs);
+    return g > last ? g : last;
+}
+
+/* Mirrors the per-source input counters (base: earlier incarnations of
+ * the stages, after restarts). */
+static void update_inputs(const lg_metrics_std *std, const int64_t *base, const lg_ingest *in,
+                          const lg_graphstage *gs) {
     for (int src = 1; src < LG_SRC_COUNT; src++)
         lg_metric_set1(std->input_messages, lg_source_name((lg_source)src),
-                       (double)(base[src] + lg_ingest_source_count(in, src)));
+                       (double)(base[src] + input_source_count(in, gs, src)));
 }
 
 /* The stages' steps, as the runners call them. */
@@ -374,11 +397,14 @@ static void *graph_open_thread(void *arg) {
 /* Creates both stages at once: each initialises its transactions, which
  * after a kill -9 waits until the broker has aborted the killed
  * incarnation's open transaction (librdkafka retries every 500 ms), so
- * created one after the other their waits would add up. Returns 0, or -1
- * with errstr and neither stage (the graph stage's feed sink is consumed
- * either way). */
+ * created one after the other their waits would add up. With go->single
+ * only the graph stage (*in NULL). Returns 0, or -1 with errstr and
+ * neither stage (the graph stage's feed sink is consumed either way). */
 static int open_stages(const lg_ingest_opts *io, const lg_graphstage_opts *go, lg_ingest **in,
                        lg_graphstage **gs, char *errstr, size_t errstr_size) {
+    *in = NULL;
+    if (go->single)
+        return (*gs = lg_graphstage_new(go, errstr, errstr_size)) ? 0 : -1;
     graph_open x = {.go = go};
     pthread_t t;
     bool threaded = pthread_create(&t, NULL, graph_open_thread, &x) == 0;
@@ -436,13 +462,15 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                              .state_dir = state_dir,
                              .engine = &eo,
                              .json = json,
-                             .metrics = &std};
+                             .metrics = &std,
+                             .single = c->processing_stages == 1};
     go.feed = api ? lg_api_feed_sink(api) : NULL;
     if (open_stages(&io, &go, &in, &gs, errstr, errstr_size) != 0)
         goto cleanup;
     if (o->demo && !(watch = lg_demo_watch_new(bootstrap, c->topics_derived, errstr, errstr_size)))
         goto cleanup;
-    lg_log(LG_LOG_INFO, COMP, "exactly-once processing; state in %s", state_dir);
+    lg_log(LG_LOG_INFO, COMP, "exactly-once processing (%s); state in %s",
+           in ? "two stages" : "one stage", state_dir);
     int64_t start = lg_mono_ms(), demo_deadline = start + DEMO_DEADLINE_MS;
     bool stop = false;
     int ri = -1, rg = -1;
@@ -452,10 +480,10 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                 snprintf(errstr, errstr_size, "out of memory");
                 goto cleanup;
             }
-            if ((ri = lg_runners_add(runners, "parse stage", ingest_step, in, errstr,
-                                     errstr_size)) < 0 ||
-                (rg = lg_runners_add(runners, "graph stage", graph_step, gs, errstr, errstr_size)) <
-                    0)
+            if ((in && (ri = lg_runners_add(runners, "parse stage", ingest_step, in, errstr,
+                                            errstr_size)) < 0) ||
+                (rg = lg_runners_add(runners, in ? "graph stage" : "single stage", graph_step, gs,
+                                     errstr, errstr_size)) < 0)
                 goto cleanup;
         }
         int r = lg_runners_wait(runners, CONTROL_EVERY_MS, errstr, errstr_size);
@@ -471,8 +499,8 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             lg_log(LG_LOG_WARN, COMP, "restarting the stages after: %s", errstr);
             lg_metric_add1(std.errors, "stage_restart", 1);
             for (int src = 1; src < LG_SRC_COUNT; src++)
-                in_base[src] += lg_ingest_source_count(in, src);
-            consumed_before += lg_ingest_committed(in);
+                in_base[src] += input_source_count(in, gs, src);
+            consumed_before += input_committed(in, gs);
             graph_committed_before += lg_graphstage_committed(gs);
             lg_engine_stats st;
             lg_graphstage_stats(gs, &st);
@@ -487,22 +515,22 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             continue;
         }
         bool stopping = !*o->running;
-        int64_t consumed = consumed_before + lg_ingest_consumed(in);
+        int64_t consumed = consumed_before + input_consumed(in, gs);
         bool limit = o->max_messages > 0 && consumed >= o->max_messages;
         if (stopping || limit) { /* commit at every step from now on */
-            lg_runners_force(runners, ri, true);
+            if (in)
+                lg_runners_force(runners, ri, true);
             lg_runners_force(runners, rg, true);
         }
         if (lg_mono_ms() - last_lag >= LAG_EVERY_MS) {
             last_lag = lg_mono_ms();
-            update_lag(lg_ingest_consumer(in), &std);
+            if (in)
+                update_lag(lg_ingest_consumer(in), &std);
             update_lag(lg_graphstage_consumer(gs), &std);
-            update_inputs(&std, in_base, in);
+            update_inputs(&std, in_base, in, gs);
         }
         int64_t now = lg_mono_ms();
-        int64_t last = lg_ingest_last_message_ms(in);
-        if (lg_graphstage_last_message_ms(gs) > last)
-            last = lg_graphstage_last_message_ms(gs);
+        int64_t last = input_last_message_ms(in, gs);
         if (!last)
             last = start;
         /* idle, and nothing held back that is still to be announced */
@@ -510,7 +538,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                     lg_graphstage_next_due(gs) == 0;
         if (watch)
             lg_demo_watch_poll(watch, o->out, 0);
-        if (o->demo && lg_ingest_committed(in) + consumed_before >= produced &&
+        if (o->demo && input_committed(in, gs) + consumed_before >= produced &&
             lg_graphstage_consumed(gs) == lg_graphstage_committed(gs) &&
             now - lg_graphstage_last_message_ms(gs) > 300 && demo_done(watch))
             stop = true;
@@ -520,7 +548,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             snprintf(errstr, errstr_size,
                      "demo: after %d s, %" PRId64 "/%" PRId64 " messages committed; derived "
                      "events not seen: %s",
-                     DEMO_DEADLINE_MS / 1000, lg_ingest_committed(in) + consumed_before, produced,
+                     DEMO_DEADLINE_MS / 1000, input_committed(in, gs) + consumed_before, produced,
                      missing);
             goto cleanup;
         }
@@ -532,11 +560,13 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     /* the stages are this thread's again: commit what is pending */
     lg_runners_destroy(runners);
     runners = NULL;
-    if (lg_ingest_step(in, 0, true, errstr, errstr_size) != 0 ||
+    if ((in && lg_ingest_step(in, 0, true, errstr, errstr_size) != 0) ||
         lg_graphstage_step(gs, 0, true, errstr, errstr_size) != 0)
         goto cleanup;
     lg_engine_stats st;
     lg_graphstage_stats(gs, &st);
+    /* the dead letters: the parse stage's, or with one stage the engine's */
+    int64_t deadlettered = in ? lg_ingest_deadlettered(in) : (int64_t)st.deadlettered;
     uint64_t derived = 0;
     for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
         derived += st.derived[t];
@@ -544,17 +574,17 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
            "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRIu64 " okta=%" PRIu64
            " github=%" PRIu64 " bedrock=%" PRIu64 " duplicates=%" PRIu64 " deadlettered=%" PRId64
            " derived=%" PRIu64 " restarts=%d",
-           consumed_before + lg_ingest_committed(in),
+           consumed_before + input_committed(in, gs),
            graph_committed_before + lg_graphstage_committed(gs), st.records[LG_SRC_CLOUDTRAIL],
            st.records[LG_SRC_OKTA], st.records[LG_SRC_GITHUB], st.records[LG_SRC_BEDROCK],
-           st.duplicates + total.duplicates, lg_ingest_deadlettered(in), derived, restarts);
+           st.duplicates + total.duplicates, deadlettered, derived, restarts);
     if (o->demo && o->out) {
         lg_demo_watch_poll(watch, o->out, 200);
         fprintf(o->out, "\ndemo: %" PRId64 " input messages processed; derived events:", produced);
         for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
             fprintf(o->out, " %s=%" PRId64, lg_derived_type_name((lg_derived_type)t),
                     lg_demo_watch_seen(watch, (lg_derived_type)t));
-        fprintf(o->out, "; dead-lettered=%" PRId64 "\n", lg_ingest_deadlettered(in));
+        fprintf(o->out, "; dead-lettered=%" PRId64 "\n", deadlettered);
     }
     rc = 0;
 cleanup:

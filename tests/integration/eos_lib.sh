@@ -139,6 +139,13 @@ eos_produce() {
     done
 }
 
+# eos_produce in the background (a stream during failures); sets PRODUCER.
+eos_stream() {
+    eos_produce "$@" &
+    PRODUCER=$!
+    PIDS+=("$PRODUCER")
+}
+
 # Starts lineaged for run NAME / instance INST in the background; sets LGPID.
 eos_start() {
     local name=$1 inst=$2
@@ -146,6 +153,25 @@ eos_start() {
     "$LG_BIN" run --config "$WORK/$name-$inst.conf" "$@" >>"$WORK/$name-$inst.log" 2>&1 &
     LGPID=$!
     PIDS+=("$LGPID")
+}
+
+# Kill loop of run NAME / INST: KILLS times, starts lineaged, lets it work
+# for a random 1.5 - 5.4 s (startup takes about 1-2 s; SEED seeds the
+# times) and kills it with SIGKILL; with WIPE > 0 the state directory is
+# deleted after kill number WIPE (disk loss on top).
+eos_kill_loop() {
+    local name=$1 inst=$2 kills=$3 k
+    RANDOM=$4
+    for ((k = 1; k <= kills; k++)); do
+        eos_start "$name" "$inst"
+        sleep "$((1 + RANDOM % 4)).$((5 + RANDOM % 5))"
+        kill -KILL "$LGPID" 2>/dev/null || true
+        wait "$LGPID" 2>/dev/null || true
+        if ((k == ${5:-0})); then
+            rm -rf "$WORK/state-$name-$inst"
+            echo "# state directory deleted after kill $k"
+        fi
+    done
 }
 
 # Runs lineaged for run NAME / INST until it has been idle for IDLE ms.

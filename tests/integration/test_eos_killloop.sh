@@ -13,17 +13,8 @@ eos_reference
 
 eos_topics kill
 eos_config kill i1
-eos_produce kill 40 0.4 &
-PRODUCER=$!
-PIDS+=("$PRODUCER")
-RANDOM=42
-for ((k = 1; k <= KILLS; k++)); do
-    eos_start kill i1
-    # let it work for a random 1.5 - 5.4 s (startup takes about 1-2 s), then crash it
-    sleep "$((1 + RANDOM % 4)).$((5 + RANDOM % 5))"
-    kill -KILL "$LGPID" 2>/dev/null || true
-    wait "$LGPID" 2>/dev/null || true
-done
+eos_stream kill 40 0.4
+eos_kill_loop kill i1 "$KILLS" 42
 wait "$PRODUCER"
 echo "# $KILLS kills done; final run until idle"
 eos_run_until_idle kill i1 8000 || bad "final run exited non-zero"
