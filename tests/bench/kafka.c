@@ -15,7 +15,7 @@
  *       discards it. records_per_s: from creating the consumer to the last
  *       message; read_records_per_s: from the first message to the last
  *       (without the group join).
- *   lg_bench_kafka watch -b BOOT -g GROUP -f FACTS [--until done|graph|input]
+ *   lg_bench_kafka watch -b BOOT -g GROUP [-f FACTS] [--until done|graph|input]
  *                        [--beyond N] [--since-ms EPOCH_MS] [--timeout S] TOPIC...
  *       follows a `lineaged run` (exactly-once) from outside through the
  *       committed offsets of its two consumer groups (GROUP on the input
@@ -28,6 +28,9 @@
  *         graph     the graph stage's committed offsets (summed) passed N;
  *         input     the parse stage's committed offsets (summed) reached N.
  *       first_advance_ms: when the graph stage's offsets first moved.
+ *       Without -f (a run with processing.stages = 1: no facts topic, the
+ *       input offsets commit with the graph's output) the graph's progress
+ *       is GROUP's on the input TOPICs, and done is every input committed.
  *       elapsed_ms is measured from EPOCH_MS (default: watch's start).
  *   lg_bench_kafka committed -b BOOT -g GROUP TOPIC...
  *       the sum of GROUP's committed offsets on the topics, once two reads
@@ -486,14 +489,14 @@ static int cmd_watch(const char *boot, const char *group, const char *facts, unt
                      int64_t beyond, int64_t since, double timeout_s, char **topics, int ntopics) {
     char ggroup[512];
     snprintf(ggroup, sizeof ggroup, "%s.graph", group);
-    rd_kafka_t *hin = group_handle(boot, group), *hg = group_handle(boot, ggroup);
+    rd_kafka_t *hin = group_handle(boot, group), *hg = facts ? group_handle(boot, ggroup) : NULL;
     rd_kafka_topic_partition_list_t *in = rd_kafka_topic_partition_list_new(16);
     rd_kafka_topic_partition_list_t *fl = rd_kafka_topic_partition_list_new(4);
     int rc = 1;
     bool timed_out = false, have_facts = false;
     int64_t in_total = 0, in_sum = 0, g_sum = 0, g0 = -1, f_end = 0;
     double t0 = mono_ms(), first_advance = -1, next_report = t0 + 5000;
-    if (!hin || !hg)
+    if (!hin || (facts && !hg))
         goto done;
     for (int i = 0; i < ntopics; i++)
         if (add_partitions(hin, topics[i], in, 10000) < 0)
@@ -508,10 +511,14 @@ static int cmd_watch(const char *boot, const char *group, const char *facts, unt
             timed_out = true;
             break;
         }
-        if (!have_facts) /* lineaged creates it at start */
+        if (facts && !have_facts) /* lineaged creates it at start */
             have_facts = add_partitions(hg, facts, fl, 0) > 0;
         rd_kafka_topic_partition_list_t *ci = committed(hin, in);
-        rd_kafka_topic_partition_list_t *cg = have_facts ? committed(hg, fl) : NULL;
+        /* one stage: the input offsets are the graph's */
+        rd_kafka_topic_partition_list_t *cg =
+            !facts       ? (ci ? rd_kafka_topic_partition_list_copy(ci) : NULL)
+            : have_facts ? committed(hg, fl)
+                         : NULL;
         bool in_done = ci != NULL;
         if (ci) {
             in_sum = offset_sum(ci);
@@ -531,6 +538,8 @@ static int cmd_watch(const char *boot, const char *group, const char *facts, unt
             done = ci && in_sum >= beyond;
         else if (until == UNTIL_GRAPH)
             done = cg && g_sum > beyond;
+        else if (in_done && !facts)
+            done = true;
         else if (in_done && cg) {
             /* every input committed: the facts topic is complete */
             rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_copy(fl);
@@ -1160,7 +1169,7 @@ int main(int argc, char **argv) {
         return cmd_consume(boot, group, timeout, rest, nrest);
     if (strcmp(cmd, "committed") == 0 && group)
         return cmd_committed(boot, group, rest, nrest);
-    if (strcmp(cmd, "watch") == 0 && group && facts)
+    if (strcmp(cmd, "watch") == 0 && group)
         return cmd_watch(boot, group, facts, until, beyond, since, timeout, rest, nrest);
     if (strcmp(cmd, "latency") == 0 && derived && ct && okta && rate > 0 && seconds > 0 && pps > 0)
         return cmd_latency(boot, derived, ct, okta, rate, seconds, pps, settle, warm, drain, rest,

@@ -24,7 +24,7 @@
 #
 # usage: tests/bench/run.sh [--quick | --tiny] [--out DIR] [--repeats N]
 #                           [--bin-dir DIR] [--cache DIR] [--profile]
-#                           [--no-kafka | --only-kafka]
+#                           [--no-kafka | --only-kafka] [--stages 1|2]
 #   --quick        a small version (~200k events, 100k NHIs): under 2 minutes
 #   --tiny         a few thousand events, seconds (the smoke test in sanitized builds)
 #   --out DIR      results directory (default build-bench/bench-results)
@@ -39,6 +39,9 @@
 #                  OUT/profile.txt, and a `lineaged run` of the Kafka path
 #   --no-kafka     skip the Kafka rows (no broker)
 #   --only-kafka   only the Kafka rows (experiments with the Kafka path)
+#   --stages N     processing.stages of every `lineaged run`: 2 (default,
+#                  parse and graph stages joined by the facts topic) or 1
+#                  (one stage, no facts topic)
 # Environment: BENCH_BUILD_DIR (default build-bench), JOBS (default 2),
 # BENCH_RUN_CONF (lines appended to every `lineaged run` configuration, for
 # experiments with settings; the results record it), BENCH_LATENCY_RATE
@@ -58,6 +61,7 @@ repeats=""
 bin_dir=""
 cache_dir=""
 profile=0
+stages=2
 kafka=1
 local_rows=1
 while [[ $# -gt 0 ]]; do
@@ -71,6 +75,13 @@ while [[ $# -gt 0 ]]; do
     --profile) profile=1 ;;
     --no-kafka) kafka=0 ;;
     --only-kafka) local_rows=0 ;;
+    --stages)
+        stages=${2:?--stages 1|2} && shift
+        [[ $stages == 1 || $stages == 2 ]] || {
+            echo "run.sh: --stages takes 1 or 2" >&2
+            exit 2
+        }
+        ;;
     -h | --help)
         sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
         exit 0
@@ -470,6 +481,7 @@ topics.replication.factor = 1
 output.format = json
 api.listen =
 log.level = info
+processing.stages = $stages
 EOF
     # experiments: BENCH_RUN_CONF="batch.max.ms = 10" (one key = value per line)
     [[ -n ${BENCH_RUN_CONF:-} ]] && printf '%s\n' "$BENCH_RUN_CONF" >>"$work/$1.conf"
@@ -507,10 +519,28 @@ proc_cpu_s() {
 }
 proc_hwm_mb() { awk '/^VmHWM/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
 
+# one_stage: whether the runs have processing.stages = 1 (--stages 1, or
+# BENCH_RUN_CONF, whose lines come last), which has no facts topic to watch.
+one_stage() {
+    local set
+    set=$(sed -n 's/^[[:space:]]*processing\.stages[[:space:]]*=[[:space:]]*\([0-9]*\)[[:space:]]*$/\1/p' \
+        <<<"${BENCH_RUN_CONF:-}" | tail -n 1)
+    [[ ${set:-$stages} == 1 ]]
+}
+
 # kwatch OUT ARGS...: lg_bench_kafka watch with the broker; 0 when done.
 kwatch() {
-    local out=$1
+    local out=$1 a
     shift
+    if one_stage; then # no facts topic: drop -f FACTS
+        local -a keep=()
+        while (($#)); do
+            a=$1
+            shift
+            if [[ $a == -f ]]; then shift; else keep+=("$a"); fi
+        done
+        set -- "${keep[@]}"
+    fi
     "$KAFKA" watch -b "$BOOT" --timeout "$kafka_timeout" "$@" >"$out" 2>>"$log_dir/kafka.err" &&
         grep -q '"timed_out":false' "$out"
 }
@@ -680,7 +710,8 @@ kafka_profile() {
     # graph stage has its partitions (both stage threads are running then)
     local i
     for ((i = 0; i < 300; i++)); do
-        grep -q "assigned [0-9]* facts partitions" "$log_dir/kafka-profile.log" && break
+        grep -Eq "graph: assigned [0-9]+ (facts|input) partitions" "$log_dir/kafka-profile.log" &&
+            break
         sleep 0.1
     done
     say "profile: perf cpu-clock samples of $kprof_s s of lineaged run (Kafka path)"
@@ -860,7 +891,7 @@ kafka_kill_round() {
     lg_stop KILL
     "$KAFKA" produce -b "$BOOT" "rs-cloudtrail=$work/cloudtrail-b.jsonl" >/dev/null \
         2>>"$log_dir/kafka.err" || return 1
-    base=$(kcommitted rs.graph rs-facts)
+    if one_stage; then base=$(kcommitted rs "${inputs[@]}"); else base=$(kcommitted rs.graph rs-facts); fi
     [[ -n $base ]] || return 1
     local rl=$log_dir/kafka-resume-$i.log
     lg_start "$work/rs.conf" "$rl"
@@ -1217,6 +1248,7 @@ dirty=false
         "$(tr -d '\n' <"$create_corpus/manifest.json")" \
         "$(tr -d '\n' <"$use_corpus/manifest.json")"
     printf '"run_conf_extra":%s,\n' "$(json_str "${BENCH_RUN_CONF:-}")"
+    printf '"processing_stages":%s,\n' "$(one_stage && echo 1 || echo 2)"
     printf '"latency_rate_fixed":%s,\n' "${BENCH_LATENCY_RATE:-null}"
     printf '"errors":%s,\n"results":[\n' "$errors"
     for ((i = 0; i < ${#rows[@]}; i++)); do
@@ -1233,6 +1265,7 @@ dirty=false
         "build: ${build_type:-?}$([[ $sanitized == true ]] && echo ' WITH SANITIZERS (not a benchmark)')"
     [[ $scale != full ]] && echo "note: $scale scale; the targets are stated for the full scale (make bench)"
     [[ -n ${BENCH_RUN_CONF:-} ]] && echo "lineaged run settings added (BENCH_RUN_CONF): $(tr '\n' ';' <<<"$BENCH_RUN_CONF")"
+    ((kafka)) && one_stage && echo "lineaged run in one stage (processing.stages = 1): no facts topic"
     [[ -n ${BENCH_LATENCY_RATE:-} ]] && echo "latency load fixed at $BENCH_LATENCY_RATE events/s (BENCH_LATENCY_RATE), not 50% of the maximum"
     echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg)" \
         "(anything above ~0.3 means other work shared the CPUs)"

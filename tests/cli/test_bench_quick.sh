@@ -94,6 +94,25 @@ else
     check "the Kafka rows say they were skipped (no java)" \
         "grep -q '\"id\":\"kafka.vs_bare_consumer\".*not measured: skipped: java not found' '$R'"
 fi
+# the Kafka rows with one stage (processing.stages = 1: no facts topic to
+# follow), at the tiny scale
+if command -v java >/dev/null 2>&1 &&
+    ! grep -q '"id":"kafka.vs_bare_consumer".*not measured: skipped' "$R"; then
+    OUT1=$TMP/out1
+    TMPDIR=$TMP timeout 150 bash "$ROOT/tests/bench/run.sh" --tiny --only-kafka --stages 1 \
+        --bin-dir "$BIN_DIR" --out "$OUT1" --cache "$TMP/cache" >"$TMP/stdout1" 2>"$TMP/stderr1"
+    rc=$?
+    check "run.sh --tiny --only-kafka --stages 1 exits 0 (rc=$rc)" "[ $rc -eq 0 ]"
+    [ $rc -eq 0 ] || tail -n 30 "$TMP/stderr1" | sed 's/^/    /'
+    check "results.json of one stage says so" \
+        "grep -q '\"processing_stages\":1' '$OUT1/results.json' && grep -q 'in one stage' '$OUT1/table.txt'"
+    for id in kafka.vs_bare_consumer latency.p99_ms state.kafka_resume_ms; do
+        check "one stage: Kafka row $id measured" \
+            "grep -q '\"id\":\"$id\",\"label\":\"[^\"]*\",\"value\":[0-9]' '$OUT1/results.json'"
+    done
+    check "one stage: the runs logged one stage and no facts topic was followed" \
+        "grep -q 'exactly-once processing (one stage)' '$OUT1/logs/kafka-run-1.log'"
+fi
 check "table.txt printed with its header" "grep -q '^metric ' '$OUT/table.txt' && grep -q '^metric ' '$TMP/stdout'"
 check "the state held the generated NHIs" "grep -q '\"id\":\"state.nhis\",[^}]*\"value\":[1-9]' '$R'"
 # (at this size a loaded machine may let the replay finish before the kill
