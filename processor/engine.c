@@ -216,8 +216,10 @@ int lg_engine_prepare(lg_engine *e, char *errstr, size_t errstr_size) {
     if (lg_detect_run(e->detect, now, flush, emit_derived, e, errstr, errstr_size) < 0)
         goto fail;
     lg_sink_result r =
-        lg_sink_flush(e->opts.out, e->opts.sink_flush_timeout_ms, errstr, errstr_size);
-    if (r == LG_SINK_OK && e->opts.deadletter != e->opts.out)
+        e->opts.caller_flushes
+            ? LG_SINK_OK
+            : lg_sink_flush(e->opts.out, e->opts.sink_flush_timeout_ms, errstr, errstr_size);
+    if (r == LG_SINK_OK && !e->opts.caller_flushes && e->opts.deadletter != e->opts.out)
         r = lg_sink_flush(e->opts.deadletter, e->opts.sink_flush_timeout_ms, errstr, errstr_size);
     if (r != LG_SINK_OK || lg_graph_prepare(e->graph, errstr, errstr_size) < 0)
         goto fail;

@@ -55,6 +55,11 @@ typedef struct lg_engine_opts {
                                     alone (replay) or whose batches are durable
                                     elsewhere first (the graph stage's changelog);
                                     call lg_engine_sync() at the end */
+    bool caller_flushes;         /* the caller flushes out and deadletter before its
+                                    outputs count (a Kafka transaction's commit):
+                                    lg_engine_prepare does not wait for them, so
+                                    their acknowledgements are awaited once, with
+                                    the changelog's */
 } lg_engine_opts;
 
 /** Where a message came from, for the dead-letter output. Borrowed. */

@@ -258,6 +258,9 @@ static lg_engine *engine_open(lg_graphstage *s, int32_t p, char *errstr, size_t 
      * the next batch; a crash before it lands is restored from the
      * changelog like one before a synchronous write */
     eo.async_write = true;
+    /* the commit flushes the sink before the transaction commits: derived
+     * events and changelog records are acknowledged in one wait */
+    eo.caller_flushes = true;
     return lg_engine_open(&eo, errstr, errstr_size);
 }
 
