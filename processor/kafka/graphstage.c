@@ -578,16 +578,7 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
     size_t nt = 1;
     if (o->single) {
         snprintf(group, sizeof group, "%s", s->c->kafka_group_id);
-        s->topics[LG_SRC_CLOUDTRAIL] = s->c->topics_cloudtrail;
-        s->topics[LG_SRC_OKTA] = s->c->topics_okta;
-        s->topics[LG_SRC_GITHUB] = s->c->topics_github;
-        s->topics[LG_SRC_BEDROCK] = s->c->topics_bedrock;
-        nt = 0;
-        for (size_t i = 0; i < s->c->sources_enabled.n; i++) {
-            lg_source src = lg_source_from_name(s->c->sources_enabled.v[i]);
-            if (src != LG_SRC_NONE)
-                topics[nt++] = s->topics[src];
-        }
+        nt = lg_stage_input_topics(s->c, s->topics, topics);
     } else {
         snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
     }
@@ -637,10 +628,7 @@ int lg_graphstage_step(lg_graphstage *s, int timeout_ms, bool force, char *errst
 static int apply_input(lg_graphstage *s, part *pt, const rd_kafka_message_t *m, char *errstr,
                        size_t errstr_size) {
     const char *topic = rd_kafka_topic_name(m->rkt);
-    lg_source src = LG_SRC_NONE;
-    for (int i = 1; i < LG_SRC_COUNT; i++)
-        if (s->topics[i] && strcmp(s->topics[i], topic) == 0)
-            src = (lg_source)i;
+    lg_source src = lg_stage_source_of(s->topics, topic);
     char desc[400];
     snprintf(desc, sizeof desc, "kafka:%s/%" PRId32 "@%" PRId64, topic, m->partition, m->offset);
     lg_origin origin = {desc, topic, m->partition, m->offset};

@@ -177,10 +177,7 @@ static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reas
     char desc[400];
     const char *topic = rd_kafka_topic_name(m->rkt);
     snprintf(desc, sizeof desc, "kafka:%s/%" PRId32 "@%" PRId64, topic, m->partition, m->offset);
-    lg_source src = LG_SRC_NONE;
-    for (int i = 1; i < LG_SRC_COUNT; i++)
-        if (s->topics[i] && strcmp(s->topics[i], topic) == 0)
-            src = (lg_source)i;
+    lg_source src = lg_stage_source_of(s->topics, topic);
     lg_deadletter dl = {.source = lg_source_name(src),
                         .reason = reason,
                         .origin = desc,
@@ -258,10 +255,8 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
     s->c = c;
     s->tenants = o->tenants;
     s->metrics = o->metrics;
-    s->topics[LG_SRC_CLOUDTRAIL] = c->topics_cloudtrail;
-    s->topics[LG_SRC_OKTA] = c->topics_okta;
-    s->topics[LG_SRC_GITHUB] = c->topics_github;
-    s->topics[LG_SRC_BEDROCK] = c->topics_bedrock;
+    const char *topics[LG_SRC_COUNT];
+    size_t nt = lg_stage_input_topics(c, s->topics, topics);
     s->batch = rd_kafka_topic_partition_list_new(8);
     char txn[512];
     lg_kafka_txn_id(c, "ingest", txn, sizeof txn);
@@ -278,13 +273,6 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
         lg_kafka_partition_count(s->prod, c->topics_facts, 10000, errstr, errstr_size);
     if (s->facts_partitions <= 0)
         goto fail;
-    const char *topics[LG_SRC_COUNT];
-    size_t nt = 0;
-    for (size_t i = 0; i < c->sources_enabled.n; i++) {
-        lg_source src = lg_source_from_name(c->sources_enabled.v[i]);
-        if (src != LG_SRC_NONE)
-            topics[nt++] = s->topics[src];
-    }
     s->consumer = lg_stage_open_consumer(c, o->bootstrap, c->kafka_group_id, topics, nt, NULL,
                                          rebalance, s, errstr, errstr_size);
     if (!s->consumer)
@@ -320,11 +308,7 @@ int lg_ingest_step(lg_ingest *s, int timeout_ms, bool force, char *errstr, size_
             snprintf(errstr, errstr_size, "%s", s->err);
             return -1;
         }
-        const char *topic = rd_kafka_topic_name(m->rkt);
-        lg_source src = LG_SRC_NONE;
-        for (int i = 1; i < LG_SRC_COUNT; i++)
-            if (s->topics[i] && strcmp(s->topics[i], topic) == 0)
-                src = (lg_source)i;
+        lg_source src = lg_stage_source_of(s->topics, rd_kafka_topic_name(m->rkt));
         s->msg = m;
         s->arrived = lg_stage_arrival(m);
         s->failed = 0;

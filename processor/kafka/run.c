@@ -50,13 +50,6 @@ typedef struct lg_daemon { /* private to this file */
     char err[1024];
 } lg_daemon;
 
-static lg_source source_of_topic(const lg_daemon *d, const char *topic) {
-    for (int s = 1; s < LG_SRC_COUNT; s++)
-        if (d->topics[s] && strcmp(d->topics[s], topic) == 0)
-            return (lg_source)s;
-    return LG_SRC_NONE;
-}
-
 /* Commits the pending batch: engine (state + derived events + positions),
  * then the Kafka offsets. Returns 0 or -1 with errstr. */
 static int commit_batch(lg_daemon *d, char *errstr, size_t errstr_size) {
@@ -172,10 +165,10 @@ static int open_consumer(lg_daemon *d, const char *bootstrap, char *errstr, size
     }
     rd_kafka_poll_set_consumer(d->rk);
     rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4);
-    for (size_t i = 0; i < c->sources_enabled.n; i++) {
-        lg_source s = lg_source_from_name(c->sources_enabled.v[i]);
-        rd_kafka_topic_partition_list_add(subs, d->topics[s], RD_KAFKA_PARTITION_UA);
-    }
+    const char *enabled[LG_SRC_COUNT];
+    size_t n = lg_stage_input_topics(c, d->topics, enabled);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(subs, enabled[i], RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t err = rd_kafka_subscribe(d->rk, subs);
     rd_kafka_topic_partition_list_destroy(subs);
     if (err) {
@@ -192,7 +185,7 @@ static int handle_message(lg_daemon *d, const rd_kafka_message_t *m, char *errst
     char desc[400];
     snprintf(desc, sizeof(desc), "kafka:%s/%" PRId32 "@%" PRId64, topic, m->partition, m->offset);
     lg_origin origin = {desc, topic, m->partition, m->offset};
-    lg_source src = source_of_topic(d, topic);
+    lg_source src = lg_stage_source_of(d->topics, topic);
     if (src == LG_SRC_NONE) {
         lg_log(LG_LOG_WARN, COMP, "%s: message from an unexpected topic ignored", desc);
     } else if (lg_engine_process(d->engine, src, m->payload ? m->payload : "", m->len, &origin,
@@ -616,10 +609,7 @@ int lg_kafka_run(const lg_kafka_run_opts *o, char *errstr, size_t errstr_size) {
     int64_t produced = 0;
     int rc = -1;
 
-    d.topics[LG_SRC_CLOUDTRAIL] = c->topics_cloudtrail;
-    d.topics[LG_SRC_OKTA] = c->topics_okta;
-    d.topics[LG_SRC_GITHUB] = c->topics_github;
-    d.topics[LG_SRC_BEDROCK] = c->topics_bedrock;
+    lg_stage_input_topics(c, d.topics, NULL);
     d.batch = rd_kafka_topic_partition_list_new(8);
 
     if (o->demo && lg_demo_locate(o->demo_dir, demodir, sizeof(demodir), errstr, errstr_size))

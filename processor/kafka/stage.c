@@ -12,6 +12,29 @@
 #include <string.h>
 #include <time.h>
 
+size_t lg_stage_input_topics(const lg_config *c, const char *topics[LG_SRC_COUNT],
+                             const char *enabled[LG_SRC_COUNT]) {
+    topics[LG_SRC_NONE] = NULL;
+    topics[LG_SRC_CLOUDTRAIL] = c->topics_cloudtrail;
+    topics[LG_SRC_OKTA] = c->topics_okta;
+    topics[LG_SRC_GITHUB] = c->topics_github;
+    topics[LG_SRC_BEDROCK] = c->topics_bedrock;
+    size_t n = 0;
+    for (size_t i = 0; enabled && i < c->sources_enabled.n && n < LG_SRC_COUNT; i++) {
+        lg_source src = lg_source_from_name(c->sources_enabled.v[i]);
+        if (src != LG_SRC_NONE)
+            enabled[n++] = topics[src];
+    }
+    return n;
+}
+
+lg_source lg_stage_source_of(const char *const topics[LG_SRC_COUNT], const char *topic) {
+    for (int i = 1; i < LG_SRC_COUNT; i++)
+        if (topics[i] && strcmp(topics[i], topic) == 0)
+            return (lg_source)i;
+    return LG_SRC_NONE;
+}
+
 static void sink_log(void *opaque, int level, const char *msg) {
     (void)opaque;
     lg_log(level <= 3   ? LG_LOG_ERROR

@@ -12,6 +12,7 @@
 #include "processor/clock.h"
 #include "processor/config.h"
 #include "processor/metrics.h"
+#include "processor/sources/source.h"
 #include "sinks/sink.h"
 
 #include <librdkafka/rdkafka.h>
@@ -29,6 +30,16 @@
 lg_sink *lg_stage_open_sink(const lg_config *c, const char *bootstrap, bool json,
                             const char *txn_id, const char *state_dir, char *errstr,
                             size_t errstr_size);
+
+/** The input topics of c: topics[src] is source src's topic
+ *  (topics[LG_SRC_NONE] NULL; the strings are c's); enabled, unless NULL,
+ *  gets the topics of sources.enabled, whose number is returned. */
+size_t lg_stage_input_topics(const lg_config *c, const char *topics[LG_SRC_COUNT],
+                             const char *enabled[LG_SRC_COUNT]);
+
+/** The source whose topic in topics (from lg_stage_input_topics) is topic;
+ *  LG_SRC_NONE when none is. */
+lg_source lg_stage_source_of(const char *const topics[LG_SRC_COUNT], const char *topic);
 
 /** The Kafka producer inside a sink from lg_stage_open_sink (borrowed). */
 rd_kafka_t *lg_stage_producer(lg_sink *s);
