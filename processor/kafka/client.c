@@ -3,6 +3,8 @@
  */
 #include "processor/kafka/client.h"
 
+#include "processor/kafka/fetchwake.h"
+
 #include <stddef.h>
 
 static rd_kafka_conf_t *conf_with(const lg_config *c, const char *bootstrap,
@@ -32,14 +34,18 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
 rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap,
                                         const char *queue_kbytes, char *errstr,
                                         size_t errstr_size) {
-    /* key, value pairs up to a NULL key: without a queue bound the list
-     * ends before the queue's pair */
-    const char *const defaults[] = {"fetch.max.bytes",
-                                    LG_KAFKA_FETCH_BYTES,
-                                    "fetch.wait.max.ms",
-                                    LG_KAFKA_FETCH_WAIT_MS,
-                                    queue_kbytes ? "queued.max.messages.kbytes" : NULL,
-                                    queue_kbytes,
-                                    NULL};
+    /* key, value pairs up to a NULL key */
+    const char *defaults[9] = {"fetch.max.bytes", LG_KAFKA_FETCH_BYTES, "fetch.wait.max.ms",
+                               LG_KAFKA_FETCH_WAIT_MS};
+    size_t n = 4;
+    if (!lg_fetchwake_needed()) { /* from librdkafka 2.3.0; before it, lg_fetchwake */
+        defaults[n++] = "fetch.queue.backoff.ms";
+        defaults[n++] = LG_KAFKA_QUEUE_BACKOFF_MS;
+    }
+    if (queue_kbytes) {
+        defaults[n++] = "queued.max.messages.kbytes";
+        defaults[n++] = queue_kbytes;
+    }
+    defaults[n] = NULL;
     return conf_with(c, bootstrap, defaults, errstr, errstr_size);
 }

@@ -23,16 +23,18 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
  *  instance holds per request), a broker-side fetch wait of
  *  LG_KAFKA_FETCH_WAIT_MS (the latency a quiet topic adds) and, when
  *  queue_kbytes is not NULL, a prefetch queue (queued.max.messages.kbytes)
- *  of that many KiB instead of librdkafka's 64 MiB. A small queue suits only
- *  a consumer that is slower than its fetches: librdkafka 2.0.2 stops
- *  fetching while the queue is full and decides again only up to a second
- *  later (measured, a 16 MiB queue cut the parse stage's rate by a fifth to
- *  two thirds). */
+ *  of that many KiB instead of librdkafka's 64 MiB. librdkafka stops
+ *  fetching while the queue is full; from 2.3.0 it looks again after
+ *  fetch.queue.backoff.ms, set here to LG_KAFKA_QUEUE_BACKOFF_MS, and before
+ *  it only up to a second later unless woken (processor/kafka/fetchwake.h:
+ *  every consumer of `lineaged run` has a waker). */
 rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap,
                                         const char *queue_kbytes, char *errstr, size_t errstr_size);
 
 #define LG_KAFKA_FETCH_BYTES "8388608"
 #define LG_KAFKA_FETCH_WAIT_MS "100"
+/** fetch.queue.backoff.ms where librdkafka has it (LG_FETCHWAKE_INTERVAL_MS). */
+#define LG_KAFKA_QUEUE_BACKOFF_MS "50"
 /** The graph stage's facts consumer: a fact is about 400 bytes and the
  *  stage applies facts slower than the broker serves them, so 16 MiB (about
  *  40,000 facts) lasts longer than librdkafka waits before fetching again. */

@@ -3,6 +3,7 @@
 
 #include "processor/factcodec.h"
 #include "processor/kafka/client.h"
+#include "processor/kafka/fetchwake.h"
 #include "processor/kafka/stage.h"
 #include "processor/kafka/txn.h"
 #include "processor/sources/source.h"
@@ -37,6 +38,7 @@ struct lg_graphstage {
     const lg_graphstage_opts *o;
     const lg_config *c;
     rd_kafka_t *consumer;
+    lg_fetchwake *wake; /* keeps the consumer's prefetch refilling; may be NULL */
     lg_sink *sink;
     rd_kafka_t *prod; /* borrowed from sink */
     lg_sink *out;     /* what the engines emit to: sink, teed to the feed */
@@ -172,6 +174,7 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
     int64_t deadline = t0 + 30000; /* to reach the end, not for the whole restore */
     int rc = -1;
     bool started = false;
+    lg_fetchwake *wake = NULL;
     char posv[32];
     lg_pair pos = {key, posv};
     if (!rkt || rd_kafka_consume_start(rkt, pt->partition, from) == -1) {
@@ -180,6 +183,7 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
         goto done;
     }
     started = true;
+    wake = lg_fetchwake_start(rk, s->c->topics_changelog, pt->partition, LG_FETCHWAKE_INTERVAL_MS);
     for (;;) {
         rd_kafka_message_t *m = rd_kafka_consume(rkt, pt->partition, 500);
         if (!m) {
@@ -230,6 +234,7 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
         goto done;
     rc = 0;
 done:
+    lg_fetchwake_stop(wake);
     if (started)
         rd_kafka_consume_stop(rkt, pt->partition);
     if (rkt)
@@ -587,6 +592,7 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
                                          s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
+    s->wake = lg_fetchwake_start(s->consumer, NULL, 0, LG_FETCHWAKE_INTERVAL_MS);
     pre_open(s); /* while the group forms */
     if (o->single)
         lg_log(LG_LOG_INFO, COMP,
@@ -780,6 +786,7 @@ void lg_graphstage_destroy(lg_graphstage *s) {
     }
     if (s->consumer) {
         s->fatal = 0;
+        lg_fetchwake_stop(s->wake);
         rd_kafka_consumer_close(s->consumer); /* revokes: closes the engines */
         rd_kafka_destroy(s->consumer);
     }

@@ -3,6 +3,7 @@
 
 #include "processor/factcodec.h"
 #include "processor/kafka/coalesce.h"
+#include "processor/kafka/fetchwake.h"
 #include "processor/kafka/stage.h"
 #include "processor/kafka/txn.h"
 #include "processor/sources/source.h"
@@ -23,8 +24,9 @@ struct lg_ingest {
     const lg_pairs *tenants;
     const lg_metrics_std *metrics; /* borrowed, may be NULL */
     rd_kafka_t *consumer;
-    lg_sink *sink;    /* dead letters; its producer also carries the facts */
-    rd_kafka_t *prod; /* borrowed from sink */
+    lg_fetchwake *wake; /* keeps the consumer's prefetch refilling; may be NULL */
+    lg_sink *sink;      /* dead letters; its producer also carries the facts */
+    rd_kafka_t *prod;   /* borrowed from sink */
     lg_source_ctx *src;
     const char *topics[LG_SRC_COUNT];
     int facts_partitions;
@@ -277,6 +279,7 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
                                          rebalance, s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
+    s->wake = lg_fetchwake_start(s->consumer, NULL, 0, LG_FETCHWAKE_INTERVAL_MS);
     lg_log(LG_LOG_INFO, COMP,
            "parse stage: group %s, %zu input topics -> %s (%d partitions), "
            "transactional id %s",
@@ -380,6 +383,7 @@ void lg_ingest_destroy(lg_ingest *s) {
     if (s->consumer) {
         s->fatal = 0;
         s->in_txn = false; /* nothing left to commit on the final revoke */
+        lg_fetchwake_stop(s->wake);
         rd_kafka_consumer_close(s->consumer);
         rd_kafka_destroy(s->consumer);
     }

@@ -10,6 +10,7 @@
 #include "processor/kafka/client.h"
 #include "processor/kafka/demo.h"
 #include "processor/kafka/embedded.h"
+#include "processor/kafka/fetchwake.h"
 #include "processor/kafka/graphstage.h"
 #include "processor/kafka/ingest.h"
 #include "processor/kafka/runner.h"
@@ -38,6 +39,7 @@ typedef struct lg_daemon { /* private to this file */
     const lg_kafka_run_opts *o;
     const lg_config *c;
     rd_kafka_t *rk;
+    lg_fetchwake *wake; /* keeps rk's prefetch refilling; may be NULL */
     lg_engine *engine;
     const char *topics[LG_SRC_COUNT];       /* by lg_source */
     rd_kafka_topic_partition_list_t *batch; /* next offsets of the pending batch */
@@ -175,6 +177,7 @@ static int open_consumer(lg_daemon *d, const char *bootstrap, char *errstr, size
         snprintf(errstr, errstr_size, "subscribe: %s", rd_kafka_err2str(err));
         return -1;
     }
+    d->wake = lg_fetchwake_start(d->rk, NULL, 0, LG_FETCHWAKE_INTERVAL_MS);
     return 0;
 }
 
@@ -756,6 +759,7 @@ cleanup:
         d.batch = rd_kafka_topic_partition_list_new(1);
     }
     if (d.rk) {
+        lg_fetchwake_stop(d.wake);
         rd_kafka_consumer_close(d.rk);
         rd_kafka_destroy(d.rk);
     }

@@ -1,0 +1,134 @@
+/*
+ * processor/kafka/fetchwake.c - wakes a consumer's fetchers on librdkafka
+ * releases without fetch.queue.backoff.ms (see fetchwake.h).
+ */
+#include "processor/kafka/fetchwake.h"
+
+#include "processor/config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define COMP "kafka"
+
+struct lg_fetchwake {
+    rd_kafka_t *rk; /* borrowed */
+    char *topic;    /* NULL: the assignment */
+    int32_t partition;
+    int interval_ms;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop; /* under mu */
+    atomic_uint_fast64_t sent;
+};
+
+bool lg_fetchwake_needed(void) {
+    return rd_kafka_version() < 0x020300ff;
+}
+
+/* The partitions to wake: the fixed one or the assignment; NULL when none. */
+static rd_kafka_topic_partition_list_t *wake_list(lg_fetchwake *w) {
+    rd_kafka_topic_partition_list_t *l = NULL;
+    if (w->topic) {
+        l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, w->topic, w->partition);
+    } else if (rd_kafka_assignment(w->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return NULL;
+    }
+    if (l && l->cnt == 0) {
+        rd_kafka_topic_partition_list_destroy(l);
+        return NULL;
+    }
+    return l;
+}
+
+/* True when w was asked to stop during the wait. */
+static bool wait_interval(lg_fetchwake *w) {
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += w->interval_ms / 1000;
+    dl.tv_nsec += (long)(w->interval_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &dl) == 0)
+        ;
+    bool stop = w->stop;
+    pthread_mutex_unlock(&w->mu);
+    return stop;
+}
+
+static void *wake_main(void *arg) {
+    lg_fetchwake *w = arg;
+    pthread_setname_np(pthread_self(), "lg fetchwake");
+    while (!wait_interval(w)) {
+        rd_kafka_topic_partition_list_t *l = wake_list(w);
+        if (!l)
+            continue;
+        /* timestamp -1 asks for the latest offset: the answer is not
+         * used, the request is what wakes each leader's broker thread */
+        for (int i = 0; i < l->cnt; i++)
+            l->elems[i].offset = RD_KAFKA_OFFSET_END;
+        (void)rd_kafka_offsets_for_times(w->rk, l, 5000);
+        atomic_fetch_add(&w->sent, 1);
+        rd_kafka_topic_partition_list_destroy(l);
+    }
+    return NULL;
+}
+
+lg_fetchwake *lg_fetchwake_start(rd_kafka_t *consumer, const char *topic, int32_t partition,
+                                 int interval_ms) {
+    if (!lg_fetchwake_needed() || !consumer || interval_ms <= 0)
+        return NULL;
+    lg_fetchwake *w = calloc(1, sizeof *w);
+    if (!w || (topic && !(w->topic = strdup(topic)))) {
+        free(w);
+        lg_log(LG_LOG_WARN, COMP, "fetch waker: out of memory: the consumer may refetch late");
+        return NULL;
+    }
+    w->rk = consumer;
+    w->partition = partition;
+    w->interval_ms = interval_ms;
+    atomic_init(&w->sent, 0);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&w->thread, NULL, wake_main, w) != 0) {
+        lg_log(LG_LOG_WARN, COMP,
+               "fetch waker: cannot start a thread: the consumer may "
+               "refetch late");
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        free(w->topic);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void lg_fetchwake_stop(lg_fetchwake *w) {
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w->topic);
+    free(w);
+}
+
+uint64_t lg_fetchwake_count(const lg_fetchwake *w) {
+    return w ? atomic_load(&((lg_fetchwake *)w)->sent) : 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * processor/kafka/fetchwake.h - keeps a consumer's prefetch queue refilling
+ * on librdkafka releases before 2.3.0.
+ *
+ * librdkafka stops fetching a partition while the consumer's prefetch queue
+ * is over queued.max.messages.kbytes or queued.min.messages, and decides
+ * again only when the partition leader's broker thread wakes: on an op, on
+ * I/O, or after a second. Releases from 2.3.0 bound that wait with
+ * fetch.queue.backoff.ms; earlier ones (Debian 12 ships 2.0.2) do not, so a
+ * consumer that drains its queue in less than a second starves for the rest
+ * of it (measured: `lineaged run` refetched at whole seconds with its 64 MiB
+ * input queue empty, and ran at about the rate that one queue per second
+ * allows). A waker asks the leaders of the consumer's partitions for their
+ * latest offsets every interval (rd_kafka_offsets_for_times: one small
+ * ListOffsets request per broker), which wakes each broker thread, and the
+ * queue refills within an interval of falling under its bound.
+ *
+ * Ownership: a waker borrows its consumer; stop it before the consumer is
+ * closed or destroyed. Strings passed in are copied.
+ */
+#ifndef LG_PROCESSOR_KAFKA_FETCHWAKE_H
+#define LG_PROCESSOR_KAFKA_FETCHWAKE_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/** How often a waker wakes the fetchers, and the fetch.queue.backoff.ms
+ *  lg_kafka_consumer_conf sets on librdkafka releases that have it. */
+#define LG_FETCHWAKE_INTERVAL_MS 50
+
+typedef struct lg_fetchwake lg_fetchwake;
+
+/** Whether the librdkafka in use needs a waker (older than 2.3.0, without
+ *  fetch.queue.backoff.ms). */
+bool lg_fetchwake_needed(void);
+
+/** Starts a thread that wakes consumer's fetchers every interval_ms: those
+ *  of topic's partition `partition` (a simple consumer's, started with
+ *  rd_kafka_consume_start), or with topic NULL those of the consumer's
+ *  current assignment. Returns NULL when no waker is needed
+ *  (lg_fetchwake_needed) or none could be started (the consumer then works
+ *  as before, only slower: logged). */
+lg_fetchwake *lg_fetchwake_start(rd_kafka_t *consumer, const char *topic, int32_t partition,
+                                 int interval_ms);
+
+/** Stops and frees w (NULL: nothing); returns once its thread has ended. */
+void lg_fetchwake_stop(lg_fetchwake *w);
+
+/** How many wake requests w has sent (for tests). */
+uint64_t lg_fetchwake_count(const lg_fetchwake *w);
+
+#endif
