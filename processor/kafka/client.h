@@ -37,7 +37,8 @@ rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstra
 #define LG_KAFKA_QUEUE_BACKOFF_MS "50"
 /** The graph stage's facts consumer: a fact is about 400 bytes and the
  *  stage applies facts slower than the broker serves them, so 16 MiB (about
- *  40,000 facts) lasts longer than librdkafka waits before fetching again. */
+ *  40,000 facts, over a second of the stage's work) keeps it fed while the
+ *  queue refills (within LG_FETCHWAKE_INTERVAL_MS). */
 #define LG_KAFKA_FACTS_QUEUE_KBYTES "16384"
 
 #endif

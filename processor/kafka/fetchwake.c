@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@ struct lg_fetchwake {
     char *topic;    /* NULL: the assignment */
     int32_t partition;
     int interval_ms;
+    size_t min_queued; /* wake only with this many messages queued */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -67,7 +69,18 @@ static bool wait_interval(lg_fetchwake *w) {
 static void *wake_main(void *arg) {
     lg_fetchwake *w = arg;
     pthread_setname_np(pthread_self(), "lg fetchwake");
+    /* the queue the application reads: a consumer that keeps up with its
+     * input holds little in it, never reaches the prefetch bound and
+     * needs no waking (nor any request more on its broker connection) */
+    rd_kafka_queue_t *q = w->topic ? rd_kafka_queue_get_partition(w->rk, w->topic, w->partition)
+                                   : rd_kafka_queue_get_consumer(w->rk);
+    size_t before = 0;
     while (!wait_interval(w)) {
+        size_t now = q ? rd_kafka_queue_length(q) : SIZE_MAX;
+        bool behind = now >= w->min_queued || before >= w->min_queued;
+        before = now;
+        if (!behind)
+            continue;
         rd_kafka_topic_partition_list_t *l = wake_list(w);
         if (!l)
             continue;
@@ -79,11 +92,13 @@ static void *wake_main(void *arg) {
         atomic_fetch_add(&w->sent, 1);
         rd_kafka_topic_partition_list_destroy(l);
     }
+    if (q)
+        rd_kafka_queue_destroy(q);
     return NULL;
 }
 
 lg_fetchwake *lg_fetchwake_start(rd_kafka_t *consumer, const char *topic, int32_t partition,
-                                 int interval_ms) {
+                                 int interval_ms, size_t min_queued) {
     if (!lg_fetchwake_needed() || !consumer || interval_ms <= 0)
         return NULL;
     lg_fetchwake *w = calloc(1, sizeof *w);
@@ -95,6 +110,7 @@ lg_fetchwake *lg_fetchwake_start(rd_kafka_t *consumer, const char *topic, int32_
     w->rk = consumer;
     w->partition = partition;
     w->interval_ms = interval_ms;
+    w->min_queued = min_queued;
     atomic_init(&w->sent, 0);
     pthread_mutex_init(&w->mu, NULL);
     pthread_condattr_t ca;

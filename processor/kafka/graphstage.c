@@ -183,7 +183,8 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
         goto done;
     }
     started = true;
-    wake = lg_fetchwake_start(rk, s->c->topics_changelog, pt->partition, LG_FETCHWAKE_INTERVAL_MS);
+    wake = lg_fetchwake_start(rk, s->c->topics_changelog, pt->partition, LG_FETCHWAKE_INTERVAL_MS,
+                              LG_FETCHWAKE_MIN_QUEUED);
     for (;;) {
         rd_kafka_message_t *m = rd_kafka_consume(rkt, pt->partition, 500);
         if (!m) {
@@ -592,7 +593,8 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
                                          s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
-    s->wake = lg_fetchwake_start(s->consumer, NULL, 0, LG_FETCHWAKE_INTERVAL_MS);
+    s->wake =
+        lg_fetchwake_start(s->consumer, NULL, 0, LG_FETCHWAKE_INTERVAL_MS, LG_FETCHWAKE_MIN_QUEUED);
     pre_open(s); /* while the group forms */
     if (o->single)
         lg_log(LG_LOG_INFO, COMP,

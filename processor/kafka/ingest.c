@@ -279,7 +279,8 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
                                          rebalance, s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
-    s->wake = lg_fetchwake_start(s->consumer, NULL, 0, LG_FETCHWAKE_INTERVAL_MS);
+    s->wake =
+        lg_fetchwake_start(s->consumer, NULL, 0, LG_FETCHWAKE_INTERVAL_MS, LG_FETCHWAKE_MIN_QUEUED);
     lg_log(LG_LOG_INFO, COMP,
            "parse stage: group %s, %zu input topics -> %s (%d partitions), "
            "transactional id %s",

@@ -177,7 +177,7 @@ static int open_consumer(lg_daemon *d, const char *bootstrap, char *errstr, size
         snprintf(errstr, errstr_size, "subscribe: %s", rd_kafka_err2str(err));
         return -1;
     }
-    d->wake = lg_fetchwake_start(d->rk, NULL, 0, LG_FETCHWAKE_INTERVAL_MS);
+    d->wake = lg_fetchwake_start(d->rk, NULL, 0, LG_FETCHWAKE_INTERVAL_MS, LG_FETCHWAKE_MIN_QUEUED);
     return 0;
 }
 

@@ -146,12 +146,13 @@ static void close_consumer(rd_kafka_t *c) {
 /* A simple consumer of TOPIC's partition (as the changelog restore reads
  * it: no group, so no coordinator traffic that could wake its broker
  * thread by chance) with the small queue, woken every 20 ms when wake is
- * set: the messages it reads within for_ms. */
-static int simple_read(const fixture *f, bool wake, int64_t for_ms) {
+ * set (while its queue holds min_queued messages): the messages it reads
+ * within for_ms. */
+static int simple_read(const fixture *f, bool wake, size_t min_queued, int64_t for_ms) {
     rd_kafka_t *c = small_queue_consumer(f, NULL);
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(c, TOPIC, NULL);
     assert_int_equal(rd_kafka_consume_start(rkt, 0, RD_KAFKA_OFFSET_BEGINNING), 0);
-    lg_fetchwake *w = wake ? lg_fetchwake_start(c, TOPIC, 0, 20) : NULL;
+    lg_fetchwake *w = wake ? lg_fetchwake_start(c, TOPIC, 0, 20, min_queued) : NULL;
     if (wake)
         assert_non_null(w);
     int n = 0;
@@ -167,8 +168,10 @@ static int simple_read(const fixture *f, bool wake, int64_t for_ms) {
     print_message("%s a waker: %d of %d messages in %lld ms, %llu wakes\n",
                   wake ? "with" : "without", n, NMSG, (long long)(tu_now_ms() - t0),
                   (unsigned long long)lg_fetchwake_count(w));
-    if (wake)
+    if (wake && min_queued == 0)
         assert_true(lg_fetchwake_count(w) > 0);
+    if (wake && min_queued > NMSG) /* never behind by that much: left alone */
+        assert_int_equal(lg_fetchwake_count(w), 0);
     lg_fetchwake_stop(w);
     rd_kafka_consume_stop(rkt, 0);
     rd_kafka_topic_destroy(rkt);
@@ -181,10 +184,10 @@ static int simple_read(const fixture *f, bool wake, int64_t for_ms) {
  * four refills' worth (100 messages each), far from all of it. */
 static void test_without_waker_refills_late(void **state) {
     if (!lg_fetchwake_needed()) {
-        assert_null(lg_fetchwake_start(NULL, NULL, 0, LG_FETCHWAKE_INTERVAL_MS));
+        assert_null(lg_fetchwake_start(NULL, NULL, 0, LG_FETCHWAKE_INTERVAL_MS, 0));
         skip();
     }
-    int n = simple_read(*state, false, 2000);
+    int n = simple_read(*state, false, 0, 2000);
     assert_true(n > 0);
     assert_true(n <= NMSG / 2);
 }
@@ -193,7 +196,17 @@ static void test_without_waker_refills_late(void **state) {
 static void test_waker_refills_simple_consumer(void **state) {
     if (!lg_fetchwake_needed())
         skip();
-    assert_int_equal(simple_read(*state, true, 15000), NMSG);
+    assert_int_equal(simple_read(*state, true, 0, 15000), NMSG);
+}
+
+/* A consumer whose queue never holds min_queued messages is not woken: it
+ * refills as late as without a waker. */
+static void test_waker_leaves_a_consumer_that_keeps_up(void **state) {
+    if (!lg_fetchwake_needed())
+        skip();
+    int n = simple_read(*state, true, 2 * NMSG, 2000);
+    assert_true(n > 0);
+    assert_true(n <= NMSG / 2);
 }
 
 /* The stages' consumers: the waker follows the assignment. */
@@ -202,7 +215,7 @@ static void test_waker_refills_assignment(void **state) {
     if (!lg_fetchwake_needed())
         skip();
     rd_kafka_t *c = group_consumer(f);
-    lg_fetchwake *w = lg_fetchwake_start(c, NULL, 0, 20);
+    lg_fetchwake *w = lg_fetchwake_start(c, NULL, 0, 20, 0);
     assert_non_null(w);
     int64_t t0 = tu_now_ms();
     int n = read_for(c, 15000);
@@ -221,7 +234,7 @@ static void test_stop(void **state) {
     if (!lg_fetchwake_needed())
         skip();
     rd_kafka_t *c = group_consumer(f);
-    lg_fetchwake *w = lg_fetchwake_start(c, NULL, 0, 60000);
+    lg_fetchwake *w = lg_fetchwake_start(c, NULL, 0, 60000, 0);
     assert_non_null(w);
     int64_t t0 = tu_now_ms();
     lg_fetchwake_stop(w);
@@ -234,6 +247,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_without_waker_refills_late, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waker_refills_assignment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waker_refills_simple_consumer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waker_leaves_a_consumer_that_keeps_up, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
