@@ -589,8 +589,7 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
         snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
     }
     s->consumer = lg_stage_open_consumer(s->c, o->bootstrap, group, topics, nt,
-                                         o->single ? NULL : LG_KAFKA_FACTS_QUEUE_KBYTES, rebalance,
-                                         s, errstr, errstr_size);
+                                         LG_KAFKA_QUEUE_KBYTES, rebalance, s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
     s->wake =

@@ -2,6 +2,7 @@
 #include "processor/kafka/ingest.h"
 
 #include "processor/factcodec.h"
+#include "processor/kafka/client.h"
 #include "processor/kafka/coalesce.h"
 #include "processor/kafka/fetchwake.h"
 #include "processor/kafka/stage.h"
@@ -275,8 +276,8 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
         lg_kafka_partition_count(s->prod, c->topics_facts, 10000, errstr, errstr_size);
     if (s->facts_partitions <= 0)
         goto fail;
-    s->consumer = lg_stage_open_consumer(c, o->bootstrap, c->kafka_group_id, topics, nt, NULL,
-                                         rebalance, s, errstr, errstr_size);
+    s->consumer = lg_stage_open_consumer(c, o->bootstrap, c->kafka_group_id, topics, nt,
+                                         LG_KAFKA_QUEUE_KBYTES, rebalance, s, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
     s->wake =

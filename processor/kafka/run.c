@@ -148,7 +148,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static int open_consumer(lg_daemon *d, const char *bootstrap, char *errstr, size_t errstr_size) {
     const lg_config *c = d->c;
-    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(c, bootstrap, NULL, errstr, errstr_size);
+    rd_kafka_conf_t *conf =
+        lg_kafka_consumer_conf(c, bootstrap, LG_KAFKA_QUEUE_KBYTES, errstr, errstr_size);
     if (!conf)
         return -1;
     if (rd_kafka_conf_set(conf, "group.id", c->kafka_group_id, errstr, errstr_size) ||

@@ -11,6 +11,7 @@
 
 #include "processor/config.h"
 #include "processor/kafka/client.h"
+#include "processor/kafka/fetchwake.h"
 
 #include <string.h>
 
@@ -35,13 +36,20 @@ static void test_consumer_defaults(void **state) {
     assert_string_equal(get(conf, "fetch.wait.max.ms", v, sizeof v), LG_KAFKA_FETCH_WAIT_MS);
     /* no bound asked: librdkafka's own prefetch queue */
     assert_string_equal(get(conf, "queued.max.messages.kbytes", v, sizeof v), lib);
+    /* from librdkafka 2.3 a bounded refetch wait; before it a waker */
+    if (lg_fetchwake_needed())
+        assert_int_equal(rd_kafka_conf_get(conf, "fetch.queue.backoff.ms", v, &(size_t){sizeof v}),
+                         RD_KAFKA_CONF_UNKNOWN);
+    else
+        assert_string_equal(get(conf, "fetch.queue.backoff.ms", v, sizeof v),
+                            LG_KAFKA_QUEUE_BACKOFF_MS);
     rd_kafka_conf_destroy(conf);
 
-    conf = lg_kafka_consumer_conf(NULL, "k1:9092", LG_KAFKA_FACTS_QUEUE_KBYTES, err, sizeof err);
+    conf = lg_kafka_consumer_conf(NULL, "k1:9092", LG_KAFKA_QUEUE_KBYTES, err, sizeof err);
     assert_non_null(conf);
     assert_string_equal(get(conf, "queued.max.messages.kbytes", v, sizeof v),
-                        LG_KAFKA_FACTS_QUEUE_KBYTES);
-    assert_string_not_equal(LG_KAFKA_FACTS_QUEUE_KBYTES, lib);
+                        LG_KAFKA_QUEUE_KBYTES);
+    assert_string_not_equal(LG_KAFKA_QUEUE_KBYTES, lib);
     rd_kafka_conf_destroy(conf);
 
     /* a plain client gets none of the consumer defaults */
@@ -65,7 +73,7 @@ static void test_rdkafka_keys_override(void **state) {
                                            err, sizeof err),
                      0);
     rd_kafka_conf_t *conf =
-        lg_kafka_consumer_conf(c, "k1:9092", LG_KAFKA_FACTS_QUEUE_KBYTES, err, sizeof err);
+        lg_kafka_consumer_conf(c, "k1:9092", LG_KAFKA_QUEUE_KBYTES, err, sizeof err);
     assert_non_null(conf);
     assert_string_equal(get(conf, "queued.max.messages.kbytes", v, sizeof v), "4096");
     assert_string_equal(get(conf, "fetch.max.bytes", v, sizeof v), "1048576");
