@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TOPIC "wake"
 #define NMSG 1200
@@ -123,6 +124,18 @@ static rd_kafka_t *group_consumer(const fixture *f) {
     return c;
 }
 
+/* A message's work: 0.5 ms, as a consumer that does something with its
+ * input spends. It keeps a refill (100 messages, 50 ms) in the queue for
+ * longer than librdkafka takes to decide on the next fetch, so the queue
+ * is over its bound when it decides, as in lineaged's stages; a consumer
+ * that drains a refill at once races that decision and may refetch at
+ * once (seen with CPUs busy). Not a wait for a result. */
+static void process(const rd_kafka_message_t *m) {
+    (void)m;
+    struct timespec t = {0, 500000L};
+    nanosleep(&t, NULL);
+}
+
 /* Messages c reads until it has all NMSG or for_ms passed. */
 static int read_for(rd_kafka_t *c, int64_t for_ms) {
     int n = 0;
@@ -131,8 +144,10 @@ static int read_for(rd_kafka_t *c, int64_t for_ms) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 20);
         if (!m)
             continue;
-        if (!m->err)
+        if (!m->err) {
             n++;
+            process(m);
+        }
         rd_kafka_message_destroy(m);
     }
     return n;
@@ -161,8 +176,10 @@ static int simple_read(const fixture *f, bool wake, size_t min_queued, int64_t f
         rd_kafka_message_t *m = rd_kafka_consume(rkt, 0, 20);
         if (!m)
             continue;
-        if (!m->err)
+        if (!m->err) {
             n++;
+            process(m);
+        }
         rd_kafka_message_destroy(m);
     }
     print_message("%s a waker: %d of %d messages in %lld ms, %llu wakes\n",
