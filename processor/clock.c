@@ -28,3 +28,14 @@ void lg_mono_deadline(struct timespec *out, int64_t ms) {
         out->tv_nsec -= 1000000000L;
     }
 }
+
+int lg_mono_cond_init(pthread_cond_t *cv) {
+    pthread_condattr_t ca;
+    int rc = pthread_condattr_init(&ca);
+    if (rc != 0)
+        return rc;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    rc = pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return rc;
+}

@@ -745,11 +745,7 @@ lg_api *lg_api_start(const lg_api_opts *o, char *errstr, size_t errstr_size) {
     a->fd = -1;
     pthread_mutex_init(&a->gmu, NULL);
     pthread_mutex_init(&a->fmu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&a->fcv, &ca);
-    pthread_condattr_destroy(&ca);
+    lg_mono_cond_init(&a->fcv);
     atomic_store(&a->ready, !o->start_unready);
     a->refresh_ms = o->refresh_ms > 0 ? o->refresh_ms : 1000;
     a->cache_mb = o->cache_mb;

@@ -35,11 +35,7 @@ lg_feed *lg_feed_new(size_t cap) {
         return NULL;
     }
     pthread_mutex_init(&f->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&f->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    lg_mono_cond_init(&f->cv);
     return f;
 }
 

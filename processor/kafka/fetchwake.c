@@ -4,6 +4,7 @@
  */
 #include "processor/kafka/fetchwake.h"
 
+#include "processor/clock.h"
 #include "processor/config.h"
 
 #include <pthread.h>
@@ -51,13 +52,7 @@ static rd_kafka_topic_partition_list_t *wake_list(lg_fetchwake *w) {
 /* True when w was asked to stop during the wait. */
 static bool wait_interval(lg_fetchwake *w) {
     struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += w->interval_ms / 1000;
-    dl.tv_nsec += (long)(w->interval_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    lg_mono_deadline(&dl, w->interval_ms);
     pthread_mutex_lock(&w->mu);
     while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &dl) == 0)
         ;
@@ -113,11 +108,7 @@ lg_fetchwake *lg_fetchwake_start(rd_kafka_t *consumer, const char *topic, int32_
     w->min_queued = min_queued;
     atomic_init(&w->sent, 0);
     pthread_mutex_init(&w->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    lg_mono_cond_init(&w->cv);
     if (pthread_create(&w->thread, NULL, wake_main, w) != 0) {
         lg_log(LG_LOG_WARN, COMP,
                "fetch waker: cannot start a thread: the consumer may "

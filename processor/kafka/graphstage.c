@@ -588,12 +588,10 @@ lg_graphstage *lg_graphstage_new(const lg_graphstage_opts *o, char *errstr, size
     } else {
         snprintf(group, sizeof group, "%s.graph", s->c->kafka_group_id);
     }
-    s->consumer = lg_stage_open_consumer(s->c, o->bootstrap, group, topics, nt,
-                                         LG_KAFKA_QUEUE_KBYTES, rebalance, s, errstr, errstr_size);
+    s->consumer = lg_stage_open_consumer(s->c, o->bootstrap, group, topics, nt, rebalance, s,
+                                         &s->wake, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
-    s->wake =
-        lg_fetchwake_start(s->consumer, NULL, 0, LG_FETCHWAKE_INTERVAL_MS, LG_FETCHWAKE_MIN_QUEUED);
     pre_open(s); /* while the group forms */
     if (o->single)
         lg_log(LG_LOG_INFO, COMP,
@@ -787,9 +785,7 @@ void lg_graphstage_destroy(lg_graphstage *s) {
     }
     if (s->consumer) {
         s->fatal = 0;
-        lg_fetchwake_stop(s->wake);
-        rd_kafka_consumer_close(s->consumer); /* revokes: closes the engines */
-        rd_kafka_destroy(s->consumer);
+        lg_stage_close_consumer(s->consumer, s->wake); /* revokes: closes the engines */
     }
     for (int p = 0; p < MAX_PARTS; p++)
         part_close(s, p);

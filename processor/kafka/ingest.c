@@ -2,9 +2,7 @@
 #include "processor/kafka/ingest.h"
 
 #include "processor/factcodec.h"
-#include "processor/kafka/client.h"
 #include "processor/kafka/coalesce.h"
-#include "processor/kafka/fetchwake.h"
 #include "processor/kafka/stage.h"
 #include "processor/kafka/txn.h"
 #include "processor/sources/source.h"
@@ -276,12 +274,10 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
         lg_kafka_partition_count(s->prod, c->topics_facts, 10000, errstr, errstr_size);
     if (s->facts_partitions <= 0)
         goto fail;
-    s->consumer = lg_stage_open_consumer(c, o->bootstrap, c->kafka_group_id, topics, nt,
-                                         LG_KAFKA_QUEUE_KBYTES, rebalance, s, errstr, errstr_size);
+    s->consumer = lg_stage_open_consumer(c, o->bootstrap, c->kafka_group_id, topics, nt, rebalance,
+                                         s, &s->wake, errstr, errstr_size);
     if (!s->consumer)
         goto fail;
-    s->wake =
-        lg_fetchwake_start(s->consumer, NULL, 0, LG_FETCHWAKE_INTERVAL_MS, LG_FETCHWAKE_MIN_QUEUED);
     lg_log(LG_LOG_INFO, COMP,
            "parse stage: group %s, %zu input topics -> %s (%d partitions), "
            "transactional id %s",
@@ -385,9 +381,7 @@ void lg_ingest_destroy(lg_ingest *s) {
     if (s->consumer) {
         s->fatal = 0;
         s->in_txn = false; /* nothing left to commit on the final revoke */
-        lg_fetchwake_stop(s->wake);
-        rd_kafka_consumer_close(s->consumer);
-        rd_kafka_destroy(s->consumer);
+        lg_stage_close_consumer(s->consumer, s->wake);
     }
     drop_usage(s);
     lg_coalesce_free(&s->usage);

@@ -759,11 +759,7 @@ cleanup:
         rd_kafka_topic_partition_list_destroy(d.batch);
         d.batch = rd_kafka_topic_partition_list_new(1);
     }
-    if (d.rk) {
-        lg_fetchwake_stop(d.wake);
-        rd_kafka_consumer_close(d.rk);
-        rd_kafka_destroy(d.rk);
-    }
+    lg_stage_close_consumer(d.rk, d.wake);
     lg_demo_watch_destroy(watch);
     lg_engine_close(d.engine);
     lg_sink_destroy(out); /* the feed sink inside goes before the API */

@@ -57,12 +57,8 @@ lg_runners *lg_runners_new(int poll_ms) {
         return NULL;
     g->poll_ms = poll_ms > 0 ? poll_ms : 1;
     atomic_init(&g->stop, false);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    lg_mono_cond_init(&g->cond);
     return g;
 }
 

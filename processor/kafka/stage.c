@@ -94,11 +94,13 @@ rd_kafka_t *lg_stage_producer(lg_sink *s) {
 
 rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, const char *group,
                                    const char *const *topics, size_t ntopics,
-                                   const char *queue_kbytes,
                                    void (*rb)(rd_kafka_t *, rd_kafka_resp_err_t,
                                               rd_kafka_topic_partition_list_t *, void *),
-                                   void *opaque, char *errstr, size_t errstr_size) {
-    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(c, bootstrap, queue_kbytes, errstr, errstr_size);
+                                   void *opaque, lg_fetchwake **wake, char *errstr,
+                                   size_t errstr_size) {
+    *wake = NULL;
+    rd_kafka_conf_t *conf =
+        lg_kafka_consumer_conf(c, bootstrap, LG_KAFKA_QUEUE_KBYTES, errstr, errstr_size);
     if (!conf)
         return NULL;
     if (rd_kafka_conf_set(conf, "group.id", group, errstr, errstr_size) ||
@@ -138,7 +140,16 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
         rd_kafka_destroy(rk);
         return NULL;
     }
+    *wake = lg_fetchwake_start(rk, NULL, 0, LG_FETCHWAKE_INTERVAL_MS, LG_FETCHWAKE_MIN_QUEUED);
     return rk;
+}
+
+void lg_stage_close_consumer(rd_kafka_t *consumer, lg_fetchwake *wake) {
+    lg_fetchwake_stop(wake); /* before the consumer it borrows */
+    if (!consumer)
+        return;
+    rd_kafka_consumer_close(consumer);
+    rd_kafka_destroy(consumer);
 }
 
 static int poll_ms(const lg_config *c, int64_t now, int64_t until, int64_t started_ms,

@@ -11,6 +11,7 @@
 
 #include "processor/clock.h"
 #include "processor/config.h"
+#include "processor/kafka/fetchwake.h"
 #include "processor/metrics.h"
 #include "processor/sources/source.h"
 #include "sinks/sink.h"
@@ -45,16 +46,21 @@ lg_source lg_stage_source_of(const char *const topics[LG_SRC_COUNT], const char 
 rd_kafka_t *lg_stage_producer(lg_sink *s);
 
 /** A consumer in group `group` subscribed to topics, manual offsets, reading
- *  only committed transactional data, with the rebalance callback rb (or
- *  none) and opaque; queue_kbytes bounds its prefetch queue (NULL:
- *  librdkafka's default; see lg_kafka_consumer_conf). NULL with errstr on
- *  error. */
+ *  only committed transactional data, a prefetch queue of
+ *  LG_KAFKA_QUEUE_KBYTES, with the rebalance callback rb (or none) and
+ *  opaque. *wake gets its fetch waker (processor/kafka/fetchwake.h; NULL
+ *  when none is needed or could start). Close both with
+ *  lg_stage_close_consumer. NULL with errstr on error. */
 rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, const char *group,
                                    const char *const *topics, size_t ntopics,
-                                   const char *queue_kbytes,
                                    void (*rb)(rd_kafka_t *, rd_kafka_resp_err_t,
                                               rd_kafka_topic_partition_list_t *, void *),
-                                   void *opaque, char *errstr, size_t errstr_size);
+                                   void *opaque, lg_fetchwake **wake, char *errstr,
+                                   size_t errstr_size);
+
+/** Stops wake (NULL: none), then closes consumer (its final revocation runs
+ *  the rebalance callback) and destroys it. consumer NULL: nothing. */
+void lg_stage_close_consumer(rd_kafka_t *consumer, lg_fetchwake *wake);
 
 /** Whether an open batch of msgs messages started at started_ms is full:
  *  batch.max.messages or batch.max.ms reached (also under a backlog). With

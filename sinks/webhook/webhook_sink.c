@@ -531,13 +531,7 @@ static const lg_sink_ops webhook_ops = {
 };
 
 static int init_sync(webhook_sink *w) {
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) != 0)
-        return -1;
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(&w->cond, &ca);
-    pthread_condattr_destroy(&ca);
-    if (rc != 0)
+    if (lg_mono_cond_init(&w->cond) != 0)
         return -1;
     if (pthread_mutex_init(&w->mu, NULL) != 0) {
         pthread_cond_destroy(&w->cond);
