@@ -19,8 +19,7 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
 
 /** The same for a consumer, with lineaged's consumer defaults set first so
  *  rdkafka.* keys override them: fetch responses bounded to
- *  LG_KAFKA_FETCH_BYTES (librdkafka's default, 50 MiB, is memory a busy
- *  instance holds per request), a broker-side fetch wait of
+ *  LG_KAFKA_FETCH_BYTES, a broker-side fetch wait of
  *  LG_KAFKA_FETCH_WAIT_MS (the latency a quiet topic adds) and, when
  *  queue_kbytes is not NULL, a prefetch queue (queued.max.messages.kbytes)
  *  of that many KiB instead of librdkafka's 64 MiB. librdkafka stops
@@ -31,7 +30,18 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
 rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap,
                                         const char *queue_kbytes, char *errstr, size_t errstr_size);
 
-#define LG_KAFKA_FETCH_BYTES "8388608"
+/** fetch.max.bytes of lineaged's consumers (librdkafka's default is
+ *  50 MiB). librdkafka looks at the prefetch queue's size only before it
+ *  sends a fetch, and decompresses the whole response into the queue when
+ *  it arrives, so a full queue can grow by a response's bytes times the
+ *  topic's compression ratio (librdkafka issues 2076 and 2853). The bench's
+ *  lz4 CloudTrail topics compress about 6:1: with 8 MiB fetches a 16 MiB
+ *  queue held up to about 60 MB more, and building 1M NHIs through one stage
+ *  peaked at 273-300 MB RSS; with 2 MiB, at 243-248 MB. The cost: one
+ *  stage's throughput run fell from a median of 85,438 to 75,964 events/s
+ *  (ranges overlapping; docs/performance.md). rdkafka.fetch.max.bytes
+ *  overrides it where memory is not bounded. */
+#define LG_KAFKA_FETCH_BYTES "2097152"
 #define LG_KAFKA_FETCH_WAIT_MS "100"
 /** fetch.queue.backoff.ms where librdkafka has it (LG_FETCHWAKE_INTERVAL_MS). */
 #define LG_KAFKA_QUEUE_BACKOFF_MS "50"

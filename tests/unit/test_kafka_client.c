@@ -69,14 +69,14 @@ static void test_rdkafka_keys_override(void **state) {
     lg_config *c = lg_config_new();
     assert_int_equal(lg_config_load_string(c, "t.conf",
                                            "rdkafka.queued.max.messages.kbytes = 4096\n"
-                                           "rdkafka.fetch.max.bytes = 1048576\n",
+                                           "rdkafka.fetch.max.bytes = 4194304\n",
                                            err, sizeof err),
                      0);
     rd_kafka_conf_t *conf =
         lg_kafka_consumer_conf(c, "k1:9092", LG_KAFKA_QUEUE_KBYTES, err, sizeof err);
     assert_non_null(conf);
     assert_string_equal(get(conf, "queued.max.messages.kbytes", v, sizeof v), "4096");
-    assert_string_equal(get(conf, "fetch.max.bytes", v, sizeof v), "1048576");
+    assert_string_equal(get(conf, "fetch.max.bytes", v, sizeof v), "4194304");
     rd_kafka_conf_destroy(conf);
     lg_config_destroy(c);
 }
