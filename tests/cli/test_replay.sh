@@ -93,8 +93,10 @@ check "replay --help documents the exit codes" "'$BIN' replay --help | grep -q '
 check "--version prints the version" "'$BIN' --version | grep -q '^lineaged [0-9]'"
 # a binary linked with mimalloc (release builds) must be using it
 if ldd "$BIN" | grep -q libmimalloc; then
-    check "--version: mimalloc serves malloc" \
-        "'$BIN' --version | grep -qx 'allocator: mimalloc [0-9]*\.[0-9]*\.[0-9]*'"
+    check "--version: mimalloc serves malloc, freed pages reset" \
+        "'$BIN' --version | grep -qx 'allocator: mimalloc [0-9]*\.[0-9]*\.[0-9]*, page reset on'"
+    check "--version: MIMALLOC_PAGE_RESET=0 in the environment turns page reset off" \
+        "MIMALLOC_PAGE_RESET=0 '$BIN' --version | grep -qx 'allocator: mimalloc [0-9.]*, page reset off'"
 else
     check "--version: libc malloc (sanitizer build)" \
         "'$BIN' --version | grep -qx 'allocator: libc malloc'"
