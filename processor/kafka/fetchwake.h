@@ -33,8 +33,9 @@
  *  releases that have it. */
 #define LG_FETCHWAKE_INTERVAL_MS 50
 /** The messages a consumer's queue holds when it is behind: far more than
- *  a batch of a stage that keeps up (a few hundred), far less than a full
- *  prefetch queue (64 MiB: about 45,000 CloudTrail records). */
+ *  a batch of a stage that keeps up (a few hundred), less than a full
+ *  prefetch queue (LG_KAFKA_QUEUE_KBYTES, 16 MiB: about 11,000 CloudTrail
+ *  records or 40,000 facts). */
 #define LG_FETCHWAKE_MIN_QUEUED 5000
 
 typedef struct lg_fetchwake lg_fetchwake;
