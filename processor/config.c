@@ -88,8 +88,10 @@ static const lg_conf_prop props[] = {
      OFF(processing_stages)},
     {"instance.id", LG_CT_STRING, "", 0, 0, NULL,
      "Stable name of this instance, part of its Kafka transactional ids (a restarted "
-     "instance fences its previous incarnation). Empty: the host name. Give each instance "
-     "of a consumer group its own.",
+     "instance fences its previous incarnation). When set, the consumers also use static "
+     "membership (group.instance.id), so a restarted instance takes its partitions back "
+     "without a rebalance. Empty: the host name, and no static membership. Give each "
+     "instance of a consumer group its own.",
      OFF(instance_id)},
     {"topics.facts", LG_CT_STRING, "lineage.facts", 0, 0, NULL,
      "Internal topic between the parse stage and the graph stage (exactly_once): "

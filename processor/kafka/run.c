@@ -146,40 +146,15 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+/* The at-least-once consumer: the stages' (manual offsets, read_committed,
+ * static membership with instance.id set, the fetch waker) with this
+ * loop's rebalance callback. */
 static int open_consumer(lg_daemon *d, const char *bootstrap, char *errstr, size_t errstr_size) {
-    const lg_config *c = d->c;
-    rd_kafka_conf_t *conf =
-        lg_kafka_consumer_conf(c, bootstrap, LG_KAFKA_QUEUE_KBYTES, errstr, errstr_size);
-    if (!conf)
-        return -1;
-    if (rd_kafka_conf_set(conf, "group.id", c->kafka_group_id, errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size)) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    rd_kafka_conf_set_opaque(conf, d);
-    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
-    d->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
-    if (!d->rk) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    rd_kafka_poll_set_consumer(d->rk);
-    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4);
     const char *enabled[LG_SRC_COUNT];
-    size_t n = lg_stage_input_topics(c, d->topics, enabled);
-    for (size_t i = 0; i < n; i++)
-        rd_kafka_topic_partition_list_add(subs, enabled[i], RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t err = rd_kafka_subscribe(d->rk, subs);
-    rd_kafka_topic_partition_list_destroy(subs);
-    if (err) {
-        snprintf(errstr, errstr_size, "subscribe: %s", rd_kafka_err2str(err));
-        return -1;
-    }
-    d->wake = lg_fetchwake_start(d->rk, NULL, 0, LG_FETCHWAKE_INTERVAL_MS, LG_FETCHWAKE_MIN_QUEUED);
-    return 0;
+    size_t n = lg_stage_input_topics(d->c, d->topics, enabled);
+    d->rk = lg_stage_open_consumer(d->c, bootstrap, d->c->kafka_group_id, enabled, n, rebalance_cb,
+                                   d, &d->wake, errstr, errstr_size);
+    return d->rk ? 0 : -1;
 }
 
 /* Hands one message to the engine. Returns 0 or -1 (fatal). */

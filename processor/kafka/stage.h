@@ -47,8 +47,9 @@ rd_kafka_t *lg_stage_producer(lg_sink *s);
 
 /** A consumer in group `group` subscribed to topics, manual offsets, reading
  *  only committed transactional data, a prefetch queue of
- *  LG_KAFKA_QUEUE_KBYTES, with the rebalance callback rb (or none) and
- *  opaque. *wake gets its fetch waker (processor/kafka/fetchwake.h; NULL
+ *  LG_KAFKA_QUEUE_KBYTES, static membership (group.instance.id
+ *  "<instance.id>-<group>") when instance.id is set, with the rebalance
+ *  callback rb (or none) and opaque. *wake gets its fetch waker (processor/kafka/fetchwake.h; NULL
  *  when none is needed or could start). Close both with
  *  lg_stage_close_consumer. NULL with errstr on error. */
 rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, const char *group,

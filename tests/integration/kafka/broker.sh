@@ -12,6 +12,8 @@
 #   broker.sh bootstrap <workdir>            print host:port for bootstrap.servers
 #   broker.sh topic     <workdir> NAME PARTITIONS [compact] [key=value ...]
 #                                            create a topic (idempotent), extra topic configs
+#   broker.sh members   <workdir> GROUP      print the members of consumer group GROUP
+#                                            (kafka-consumer-groups --describe --members)
 #
 # Environment (all optional):
 #   KAFKA_VERSION           org.apache.kafka:kafka_2.13 version (default 4.1.1)
@@ -425,6 +427,21 @@ cmd_topic() {
         die "creating topic $name failed"
 }
 
+cmd_members() {
+    need_workdir
+    local group=${1:-}
+    [[ -n $group ]] || {
+        log "usage: broker.sh members <workdir> GROUP"
+        exit 2
+    }
+    load_env
+    [[ -n $(running_pid) ]] || die "broker in $WORKDIR is not running"
+    "$JAVA" "${TOOL_OPTS[@]}" -cp "$(libs_dir)/*" \
+        org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+        --bootstrap-server "127.0.0.1:$BROKER_PORT" --describe --members --group "$group" ||
+        die "describing group $group failed"
+}
+
 CMD=${1:-}
 WORKDIR=${2:-}
 case $CMD in
@@ -441,6 +458,7 @@ resume) cmd_signal CONT ;;
 status) cmd_status ;;
 bootstrap) cmd_bootstrap ;;
 topic) cmd_topic "${@:3}" ;;
+members) cmd_members "${@:3}" ;;
 *)
     sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
     exit 2
