@@ -137,6 +137,11 @@ typedef enum lg_config_doc {
  *  committed in the repository). */
 int lg_config_describe(FILE *out, lg_config_doc style);
 
+/** lineaged's own default of librdkafka property key for its consumers
+ *  (static storage; the table in config.c, listed in the reference), or
+ *  NULL when it sets none. rdkafka.* keys override it. */
+const char *lg_config_rdkafka_default(const char *key);
+
 /** Writes the effective configuration as `key = value` lines. */
 int lg_config_dump(const lg_config *c, FILE *out);
 

@@ -31,21 +31,22 @@ rd_kafka_conf_t *lg_kafka_client_conf(const lg_config *c, const char *bootstrap,
     return conf_with(c, bootstrap, NULL, errstr, errstr_size);
 }
 
-rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap,
-                                        const char *queue_kbytes, char *errstr,
-                                        size_t errstr_size) {
-    /* key, value pairs up to a NULL key */
-    const char *defaults[9] = {"fetch.max.bytes", LG_KAFKA_FETCH_BYTES, "fetch.wait.max.ms",
-                               LG_KAFKA_FETCH_WAIT_MS};
-    size_t n = 4;
-    if (!lg_fetchwake_needed()) { /* from librdkafka 2.3.0; before it, lg_fetchwake */
-        defaults[n++] = "fetch.queue.backoff.ms";
-        defaults[n++] = LG_KAFKA_QUEUE_BACKOFF_MS;
-    }
-    if (queue_kbytes) {
-        defaults[n++] = "queued.max.messages.kbytes";
-        defaults[n++] = queue_kbytes;
-    }
+/* Appends key and lineaged's default of it to the pairs in kv. */
+static void add_default(const char **kv, size_t *n, const char *key) {
+    kv[(*n)++] = key;
+    kv[(*n)++] = lg_config_rdkafka_default(key);
+}
+
+rd_kafka_conf_t *lg_kafka_consumer_conf(const lg_config *c, const char *bootstrap, bool bound_queue,
+                                        char *errstr, size_t errstr_size) {
+    const char *defaults[9]; /* key, value pairs up to a NULL key */
+    size_t n = 0;
+    add_default(defaults, &n, "fetch.max.bytes");
+    add_default(defaults, &n, "fetch.wait.max.ms");
+    if (!lg_fetchwake_needed()) /* from librdkafka 2.3.0; before it, lg_fetchwake */
+        add_default(defaults, &n, "fetch.queue.backoff.ms");
+    if (bound_queue)
+        add_default(defaults, &n, "queued.max.messages.kbytes");
     defaults[n] = NULL;
     return conf_with(c, bootstrap, defaults, errstr, errstr_size);
 }

@@ -28,13 +28,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** How often a waker looks and wakes the fetchers, and the
+/** How often a waker looks and wakes the fetchers; equal to the
  *  fetch.queue.backoff.ms lg_kafka_consumer_conf sets on librdkafka
- *  releases that have it. */
+ *  releases that have it (processor/config.c's table; test_kafka_client
+ *  checks they agree). */
 #define LG_FETCHWAKE_INTERVAL_MS 50
 /** The messages a consumer's queue holds when it is behind: far more than
  *  a batch of a stage that keeps up (a few hundred), less than a full
- *  prefetch queue (LG_KAFKA_QUEUE_KBYTES, 16 MiB: about 11,000 CloudTrail
+ *  prefetch queue (queued.max.messages.kbytes, 16 MiB: about 11,000 CloudTrail
  *  records or 40,000 facts). */
 #define LG_FETCHWAKE_MIN_QUEUED 5000
 

@@ -151,7 +151,7 @@ static int restore(lg_graphstage *s, part *pt, char *errstr, size_t errstr_size)
     if (from >= hi)
         goto restored;
     rd_kafka_conf_t *conf =
-        lg_kafka_consumer_conf(s->c, s->o->bootstrap, NULL, errstr, errstr_size);
+        lg_kafka_consumer_conf(s->c, s->o->bootstrap, false, errstr, errstr_size);
     if (!conf)
         return -1;
     if (rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||

@@ -99,8 +99,7 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
                                    void *opaque, lg_fetchwake **wake, char *errstr,
                                    size_t errstr_size) {
     *wake = NULL;
-    rd_kafka_conf_t *conf =
-        lg_kafka_consumer_conf(c, bootstrap, LG_KAFKA_QUEUE_KBYTES, errstr, errstr_size);
+    rd_kafka_conf_t *conf = lg_kafka_consumer_conf(c, bootstrap, true, errstr, errstr_size);
     if (!conf)
         return NULL;
     if (rd_kafka_conf_set(conf, "group.id", group, errstr, errstr_size) ||

@@ -46,8 +46,8 @@ lg_source lg_stage_source_of(const char *const topics[LG_SRC_COUNT], const char 
 rd_kafka_t *lg_stage_producer(lg_sink *s);
 
 /** A consumer in group `group` subscribed to topics, manual offsets, reading
- *  only committed transactional data, a prefetch queue of
- *  LG_KAFKA_QUEUE_KBYTES, static membership (group.instance.id
+ *  only committed transactional data, the bounded prefetch queue of
+ *  lg_kafka_consumer_conf, static membership (group.instance.id
  *  "<instance.id>-<group>") when instance.id is set, with the rebalance
  *  callback rb (or none) and opaque. *wake gets its fetch waker (processor/kafka/fetchwake.h; NULL
  *  when none is needed or could start). Close both with
