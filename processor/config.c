@@ -131,7 +131,9 @@ static const lg_conf_prop props[] = {
     {"dedupe.retention", LG_CT_DURATION, "30d", 0, 3650LL * 86400000, NULL,
      "How far behind the newest event time seen the re-delivery check remembers an event "
      "(every record but pure usage; its keys take 16 bytes each before compression). Older "
-     "keys are dropped as RocksDB compacts. A re-delivery older than this counts as a new "
+     "keys are dropped as RocksDB compacts; with exactly_once each batch deletes them, so "
+     "that their tombstones keep the changelog bounded. A re-delivery older than this counts "
+     "as a new "
      "event, but its facts apply idempotently and announce nothing twice. 0: forever. "
      "Accepts ms, s, m, h, d.",
      OFF(dedupe_retention_ms)},

@@ -89,9 +89,16 @@ struct lg_graph {
     /* dedupe retention: the newest event hour checked since open (read by
      * the compaction filter on RocksDB's threads) and the retention */
     _Atomic int64_t seen_newest_hour;
-    int64_t seen_retention_hours; /* 0: no filter */
+    int64_t seen_retention_hours; /* 0: kept forever */
     rocksdb_options_t *seen_opts; /* opts plus the compaction filter */
     rocksdb_compactionfilter_t *seen_filter;
+    /* with a changelog the batches delete the keys past the retention
+     * themselves (expire_seen), so that their tombstones reach it; the
+     * expiry resumes at seen_from[0..seen_from_len) (0: from the start):
+     * a key and a NUL, or the hour where the previous pass ran out */
+    bool seen_expire;
+    size_t seen_from_len;
+    unsigned char seen_from[17];
     /* node cache: open addressing, power-of-two capacity */
     centry *tab;
     size_t cap, count;
@@ -713,6 +720,9 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
     if (o->seen_retention_ms > 0 && !g->read_only) {
         int64_t hours = (o->seen_retention_ms + SEEN_HOUR_MS - 1) / SEEN_HOUR_MS;
         g->seen_retention_hours = hours;
+        g->seen_expire = o->changelog;
+    }
+    if (g->seen_retention_hours && !g->seen_expire) {
         g->seen_opts = rocksdb_options_create_copy(g->opts);
         g->seen_filter =
             rocksdb_compactionfilter_create(g, seen_filter_free, seen_filter, seen_filter_name);
@@ -936,6 +946,78 @@ int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, int64_t time_ms, 
         return -1;
     }
     return 0; /* written, sorted, at prepare */
+}
+
+/* The hour before which dedupe keys are past the retention: the newest
+ * hour checked since open minus the retention; 0 while there is none. */
+static int64_t seen_horizon(const lg_graph *g) {
+    int64_t newest = atomic_load_explicit(&g->seen_newest_hour, memory_order_relaxed);
+    int64_t horizon = newest - g->seen_retention_hours;
+    return g->seen_retention_hours && newest > 0 && horizon > 0 ? horizon : 0;
+}
+
+/* The least number of expired dedupe keys a batch deletes (when there are
+ * that many): a batch deletes at least twice the keys it adds, so the
+ * expiry keeps up with any input. */
+#define SEEN_EXPIRE_MIN 4096
+
+/* Non-zero (stops lg_bset_foreach) for a key before the horizon at opaque. */
+static int before_horizon(void *opaque, const char *k, size_t n) {
+    return n == 16 && seen_hour(k) < *(const int64_t *)opaque;
+}
+
+/* With a changelog: deletes the committed dedupe keys filed under an hour
+ * before horizon (what the compaction filter would drop) in the pending
+ * batch, oldest first, resuming where the previous batch stopped, so that
+ * the changelog gets their tombstones and a restore does not bring them
+ * back. When the batch still being written (async_write) holds such a key
+ * (rare: only an event about the retention old), that write is joined
+ * first so that the key is among the committed ones. */
+static int expire_seen(lg_graph *g, int64_t horizon, char *errstr, size_t errstr_size) {
+    if (!g->seen_expire || !horizon)
+        return 0;
+    if (g->handed && lg_bset_foreach(&g->seen_prev, before_horizon, &horizon) &&
+        write_join(g, errstr, errstr_size) < 0)
+        return -1;
+    size_t max = 2 * g->seen_batch.n > SEEN_EXPIRE_MIN ? 2 * g->seen_batch.n : SEEN_EXPIRE_MIN;
+    unsigned char upper[4] = {(unsigned char)(horizon >> 24), (unsigned char)(horizon >> 16),
+                              (unsigned char)(horizon >> 8), (unsigned char)horizon};
+    unsigned char lower[sizeof g->seen_from];
+    size_t lower_len = g->seen_from_len;
+    memcpy(lower, g->seen_from, lower_len);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)upper, sizeof upper);
+    if (lower_len)
+        rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lower, lower_len);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(g->db, ro, g->cf[CF_SEEN]);
+    size_t n = 0;
+    for (rocksdb_iter_seek_to_first(it); n < max && rocksdb_iter_valid(it);
+         rocksdb_iter_next(it), n++) {
+        size_t kl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        batch_put(g, CF_SEEN, k, kl, NULL, 0);
+        if (kl == 16) { /* the next pass starts after it: it may not be written yet */
+            memcpy(g->seen_from, k, 16);
+            g->seen_from[16] = 0;
+            g->seen_from_len = 17;
+        }
+    }
+    char *err = NULL;
+    rocksdb_iter_get_error(it, &err);
+    if (!err && !rocksdb_iter_valid(it)) {
+        /* nothing is left before the horizon, and nothing will be written
+         * there (put_sorted): the next pass starts at it instead of walking
+         * the deletions again until compaction removes them */
+        memcpy(g->seen_from, upper, sizeof upper);
+        g->seen_from_len = sizeof upper;
+    }
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    if (err) {
+        set_err(errstr, errstr_size, "dedupe expiry", err);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- applying facts ---- */
@@ -1535,8 +1617,13 @@ static int put_sorted(lg_graph *g) {
     lg_bset_foreach(&g->seen_batch, collect_seen, &at);
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_seen);
+    /* a key already past the retention (an event older than it behind the
+     * newest, or the newest moved on in this batch) is not kept: the
+     * compaction filter would drop it, the expiry delete it again */
+    int64_t horizon = seen_horizon(g);
     for (size_t i = 0; i < n; i++)
-        batch_put(g, CF_SEEN, v[i], 16, "", 0);
+        if (!horizon || seen_hour(v[i]) >= horizon)
+            batch_put(g, CF_SEEN, v[i], 16, "", 0);
     for (size_t i = 0; i < np; i++)
         v[i] = &g->plinks.v[i];
     if (np > 1)
@@ -1570,6 +1657,8 @@ int lg_graph_prepare(lg_graph *g, char *errstr, size_t errstr_size) {
         set_err(errstr, errstr_size, "prepare batch", NULL);
         return -1;
     }
+    if (expire_seen(g, seen_horizon(g), errstr, errstr_size) < 0)
+        return -1;
     for (size_t i = 0; i < g->ndirty; i++) {
         lg_node *n = g->dirty[i]->node;
         lg_wbuf_reset(&g->wbuf);
@@ -1624,6 +1713,7 @@ int lg_graph_restore_put(lg_graph *g, int cf, const char *key, size_t klen, cons
     else
         rocksdb_writebatch_delete_cf(g->wb, g->cf[cf], key, klen);
     g->restored = true;
+    g->seen_from_len = 0; /* restored keys may lie before it */
     return 0;
 }
 
@@ -1783,6 +1873,7 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
 void lg_graph_abort(lg_graph *g) {
     write_join(g, NULL, 0); /* a failed write fails the next commit */
     batch_reset(g);
+    g->seen_from_len = 0; /* the batch's expiry did not happen */
     cache_clear(g);
     g->restored = false;
     if (held_load(g) < 0) /* undo the batch's held-set changes */

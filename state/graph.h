@@ -67,7 +67,9 @@ typedef struct lg_graph_opts {
                                   is durable. Ignored when read-only. */
     int64_t seen_retention_ms; /* dedupe keys of events older than this behind the
                                   newest event time checked since open are dropped
-                                  by compaction; 0 = kept forever */
+                                  by compaction; with changelog, deleted by the
+                                  batches instead (tombstones in the changes, at
+                                  least 4,096 a batch); 0 = kept forever */
 } lg_graph_opts;
 
 /** Opens or creates the graph in dir. NULL + errstr on error. */

@@ -2,7 +2,12 @@
 # Disk loss: lineaged processes the first half of the scenario, its state
 # directory is deleted, and a new run over the rest restores the state from
 # the changelog topic: the read_committed output equals one clean run's (same
-# event_ids, no duplicates, nothing missing).
+# event_ids, no duplicates, nothing missing). Then a dedupe retention of
+# one day: after the scenario, one Okta event 30 days later comes in a run
+# of its own, and in the changelog every re-delivery key filed more than a
+# day before the newest one has its tombstone, so that a restore does not
+# bring it back; the state directory is deleted, a run restores it, and the
+# output still equals the clean run's.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/integration/eos_lib.sh
 . "$HERE/eos_lib.sh"
@@ -27,4 +32,63 @@ else
 fi
 eos_compare disk
 eos_check_deadletter disk
+
+# ---- a dedupe retention of one day ----
+eos_topics ret
+eos_config ret i1
+echo "dedupe.retention = 1d" >>"$WORK/ret-i1.conf"
+eos_produce ret 1 0
+eos_run_until_idle ret i1 6000 || bad "ret: run exited non-zero"
+head -n 1 "$WORK/scenario/okta.jsonl" | python3 -c '
+import json, sys
+e = json.loads(sys.stdin.read())
+e["uuid"], e["published"] = "later-1", "2025-07-02T08:00:00Z"
+print(json.dumps(e))' | "$KCAT" -P -b "$BOOT" -t ret-okta
+eos_run_until_idle ret i1 6000 || bad "ret: second run exited non-zero"
+"$KCAT" -C -b "$BOOT" -t ret-changelog -X isolation.level=read_committed -e -q \
+    -f '%p %K %S %k%s' 2>>"$WORK/kcat.log" >"$WORK/ret.changelog"
+if python3 - "$WORK/ret.changelog" <<'PY'; then
+import sys
+data = open(sys.argv[1], "rb").read()
+i, live, puts, dels = 0, {}, 0, 0
+def field():
+    global i
+    j = data.index(b" ", i)
+    v = int(data[i:j])
+    i = j + 1
+    return v
+while i < len(data):
+    p, klen, vlen = field(), field(), field()
+    key = data[i:i + klen]
+    i += klen + max(vlen, 0)
+    if klen != 17 or key[0] != 3:  # a re-delivery key: column family 3, 16 bytes
+        continue
+    hour = int.from_bytes(key[1:5], "big")
+    if vlen < 0:
+        dels += 1
+        live.get(p, {}).pop(key, None)
+    else:
+        puts += 1
+        live.setdefault(p, {})[key] = hour
+# the newest hour of a partition: its newest key (one run saw them all)
+newest = {}
+for p, keys in live.items():
+    newest[p] = max(keys.values())
+old = sum(1 for p, keys in live.items() for h in keys.values() if h < newest[p] - 24)
+print(f"# changelog: {puts} re-delivery keys put, {dels} tombstones, {old} live past the retention")
+assert dels > 0 and old == 0, (dels, old)
+PY
+    ok "ret: the changelog holds a tombstone for every re-delivery key past the retention"
+else
+    bad "ret: re-delivery keys past the retention are live in the changelog"
+fi
+before=$(grep -c . "$WORK/ret-i1.log" || true)
+rm -rf "$WORK/state-ret-i1"
+eos_run_until_idle ret i1 6000 || bad "ret: restoring run exited non-zero"
+if tail -n +"$before" "$WORK/ret-i1.log" | grep -q 'state restored from ret-changelog ([0-9]* records from offset beginning'; then
+    ok "ret: the deleted state was restored from the changelog"
+else
+    bad "ret: no restore from the beginning of the changelog was logged"
+fi
+eos_compare ret
 eos_summary

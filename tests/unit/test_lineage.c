@@ -1310,6 +1310,105 @@ static void test_seen_retention(void **state) {
     }
 }
 
+/* Counts a prepared batch's dedupe-key changes (lg_graph_changes). */
+typedef struct seen_changes {
+    int puts, dels;
+} seen_changes;
+
+static int count_seen(void *opaque, int cf, const char *k, size_t kn, const char *v, size_t vn) {
+    (void)k, (void)vn;
+    seen_changes *c = opaque;
+    if (cf == LG_CF_SEEN && kn == 16)
+        *(v ? &c->puts : &c->dels) += 1;
+    return 0;
+}
+
+/* Checks event id at minute min (want: lg_graph_check_seen's answer), then
+ * prepares and commits the batch; returns its dedupe-key changes. */
+static seen_changes seen_batch(lg_graph *g, const char *id, int min, int want) {
+    char err[256];
+    assert_int_equal(
+        lg_graph_check_seen(g, LG_SRC_OKTA, (lg_str){id, strlen(id)}, T(min), err, sizeof err),
+        want);
+    seen_changes c = {0, 0};
+    assert_int_equal(lg_graph_prepare(g, err, sizeof err), 0);
+    assert_int_equal(lg_graph_changes(g, count_seen, &c), 0);
+    assert_int_equal(lg_graph_commit(g, NULL, NULL, 0, err, sizeof err), 0);
+    return c;
+}
+
+/* With a changelog the batches delete the dedupe keys past the retention
+ * themselves, so that their tombstones reach the changelog (the compaction
+ * filter cannot tell it): oldest first, at least 4,096 a batch, resuming
+ * where the previous batch stopped; a key filed late under an expired hour
+ * goes too; the keys within the retention stay. */
+static void test_seen_expiry_changelog(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir("lg-seen-cl");
+    assert_non_null(dir);
+    char err[256], id[32];
+    lg_graph_opts o = {.changelog = true, .seen_retention_ms = 2 * 3600000};
+    lg_graph *g = lg_graph_open(dir, &o, err, sizeof err);
+    assert_non_null(g);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(id, sizeof id, "old-%d", i);
+        assert_int_equal(lg_graph_check_seen(g, LG_SRC_OKTA, (lg_str){id, strlen(id)}, T(i % 60),
+                                             err, sizeof err),
+                         0);
+    }
+    seen_changes c = {0, 0};
+    assert_int_equal(lg_graph_prepare(g, err, sizeof err), 0);
+    assert_int_equal(lg_graph_changes(g, count_seen, &c), 0);
+    assert_int_equal(c.puts, 5000);
+    assert_int_equal(c.dels, 0); /* within the retention of the newest */
+    assert_int_equal(lg_graph_commit(g, NULL, NULL, 0, err, sizeof err), 0);
+
+    /* 10 h later: all 5,000 are past the 2 h retention; a batch that is
+     * aborted deletes nothing, and the next one starts over */
+    assert_int_equal(
+        lg_graph_check_seen(g, LG_SRC_OKTA, (lg_str){"new-0", 5}, T(600), err, sizeof err), 0);
+    c = (seen_changes){0, 0};
+    assert_int_equal(lg_graph_prepare(g, err, sizeof err), 0);
+    assert_int_equal(lg_graph_changes(g, count_seen, &c), 0);
+    assert_int_equal(c.dels, 4096);
+    lg_graph_abort(g);
+    c = seen_batch(g, "new-1", 600, 0);
+    assert_int_equal(c.puts, 1);
+    assert_int_equal(c.dels, 4096);
+    c = seen_batch(g, "new-2", 601, 0);
+    assert_int_equal(c.dels, 5000 - 4096);
+    c = seen_batch(g, "new-3", 602, 0);
+    assert_int_equal(c.dels, 0);
+    /* forgotten without any compaction: a re-delivery that old is new, and
+     * is not kept */
+    c = seen_batch(g, "old-7", 7, 0);
+    assert_int_equal(c.puts + c.dels, 0);
+    c = seen_batch(g, "old-7", 7, 0);
+    assert_int_equal(c.puts + c.dels, 0);
+    c = seen_batch(g, "new-1", 600, 1); /* within the retention: still seen */
+    assert_int_equal(c.puts + c.dels, 0);
+    lg_graph_close(g);
+    tu_rmtree(dir);
+
+    /* written on the writer thread: a key of the batch in flight that the
+     * next batch puts past the retention is deleted once */
+    dir = tu_tmpdir("lg-seen-cl");
+    o.async_write = true;
+    g = lg_graph_open(dir, &o, err, sizeof err);
+    assert_non_null(g);
+    c = seen_batch(g, "a", 0, 0);
+    assert_int_equal(c.puts, 1);
+    c = seen_batch(g, "b", 60, 0); /* hour 1: "a" is within 2 h */
+    assert_int_equal(c.dels, 0);
+    c = seen_batch(g, "c", 240, 0); /* hour 4: "a" and "b" are not */
+    assert_int_equal(c.dels, 2);
+    c = seen_batch(g, "d", 241, 0);
+    assert_int_equal(c.dels, 0);
+    lg_graph_close(g);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* The scenarios above again, each batch written on the writer thread while
  * the next one is built: the same derived events. */
 static void test_async_scenarios(void **state) {
@@ -1361,6 +1460,7 @@ int main(void) {
         cmocka_unit_test(test_async_scenarios),
         cmocka_unit_test(test_async_write_failure),
         cmocka_unit_test(test_seen_retention),
+        cmocka_unit_test(test_seen_expiry_changelog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
