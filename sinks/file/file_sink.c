@@ -19,6 +19,7 @@ typedef struct file_sink {
     lg_sink_file_format fmt;
     char *path; /* for messages; "<stream>" when borrowed */
     lg_strbuf line;
+    bool dirty; /* written to since the last successful flush */
 } file_sink;
 
 /* Maps a write errno to a sink result: a full disk may clear up. */
@@ -33,6 +34,7 @@ static lg_sink_result file_write_line(file_sink *f, char *errstr, size_t errstr_
     if (lg_strbuf_putc(&f->line, '\n') != 0)
         return file_error(f, "encode", ENOMEM, errstr, errstr_size);
     errno = 0;
+    f->dirty = true;
     if (fwrite(f->line.data, 1, f->line.len, f->fp) != f->line.len) {
         int err = errno ? errno : EIO;
         clearerr(f->fp);
@@ -67,6 +69,11 @@ static lg_sink_result file_flush(void *self, int timeout_ms, char *errstr, size_
     file_sink *f = self;
     struct stat st;
     (void)timeout_ms;
+    /* nothing written since the last flush: all of it is durable already,
+     * and an fsync would still cost a disk cache flush (a replay flushes
+     * its dead-letter file every batch) */
+    if (!f->dirty)
+        return LG_SINK_OK;
     if (fflush(f->fp) != 0) {
         int err = errno;
         clearerr(f->fp);
@@ -75,6 +82,7 @@ static lg_sink_result file_flush(void *self, int timeout_ms, char *errstr, size_
     /* Pipes and terminals cannot be fsync'ed; regular files must be. */
     if (fstat(fileno(f->fp), &st) == 0 && S_ISREG(st.st_mode) && fsync(fileno(f->fp)) != 0)
         return file_error(f, "fsync", errno, errstr, errstr_size);
+    f->dirty = false;
     return LG_SINK_OK;
 }
 

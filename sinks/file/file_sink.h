@@ -5,7 +5,9 @@
  * file and for the dead-letter file.
  *
  * Durability: lg_sink_flush() does fflush() and, when the destination is a
- * regular file, fsync(); only then does it return LG_SINK_OK.
+ * regular file, fsync(); only then does it return LG_SINK_OK. With no record
+ * written since its last successful flush it does nothing (all of it is
+ * durable already).
  *
  * Ownership: the constructors return a sink the caller frees with
  * lg_sink_destroy(). A stream passed to lg_sink_file_stream() is BORROWED

@@ -57,6 +57,16 @@ check "second replay counts duplicates" "grep -q 'duplicates=[1-9]' '$TMP/e2'"
 "$BIN" replay --state "$TMP/dl2" --deadletter "$TMP/dead.jsonl" cloudtrail:"$DEMO/cloudtrail.jsonl" \
     >/dev/null 2>&1
 check "--deadletter FILE receives the malformed line" "grep -q 'deploy/demo/cloudtrail.jsonl:14' '$TMP/dead.jsonl'"
+#    Each batch flushes the dead-letter file, but only a batch that wrote to
+#    it syncs it to the disk: with batches of 2 records, one fsync.
+printf 'batch.max.messages = 2\n' >"$TMP/b2.conf"
+strace -f -y -e trace=fsync -o "$TMP/fsync.txt" "$BIN" replay --config "$TMP/b2.conf" \
+    --state "$TMP/dl3" --deadletter "$TMP/dead3.jsonl" cloudtrail:"$DEMO/cloudtrail.jsonl" \
+    >/dev/null 2>"$TMP/dl3.err"
+nb=$(grep -o 'batches=[0-9]*' "$TMP/dl3.err" | cut -d= -f2)
+check "batches of 2: several batches (${nb:-none})" "[ '${nb:-0}' -ge 3 ]"
+check "only the batch with the dead letter syncs its file ($(grep -c 'dead3.jsonl' "$TMP/fsync.txt") fsync)" \
+    "[ \$(grep -c 'fsync(.*dead3.jsonl' '$TMP/fsync.txt') -eq 1 ]"
 
 # 6. usage and I/O errors.
 "$BIN" replay --state "$TMP/u" syslog:"$DEMO/okta.jsonl" >/dev/null 2>"$TMP/e3"
