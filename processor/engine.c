@@ -278,6 +278,7 @@ static int write_batch(lg_engine *e, const lg_pair *pos, size_t npos, char *errs
     if (lg_graph_commit(e->graph, keys, vals, npos, errstr, errstr_size) < 0)
         goto fail;
     e->stats.batches++;
+    e->stats.dedupe_expired = lg_graph_seen_expired(e->graph);
     e->pending = 0;
     e->prepared = false;
     return 0;

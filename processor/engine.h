@@ -78,7 +78,9 @@ typedef struct lg_engine_stats {
     uint64_t deadlettered;          /* bad records sent to dead letter */
     uint64_t derived[8];            /* per lg_derived_type */
     uint64_t batches;
-    uint64_t nodes; /* nodes created since open */
+    uint64_t nodes;          /* nodes created since open */
+    uint64_t dedupe_expired; /* dedupe keys deleted past dedupe.retention
+                                (with a changelog: lg_graph_seen_expired) */
 } lg_engine_stats;
 
 /** Opens (creating if needed) the state in opts->state_dir. Returns NULL and

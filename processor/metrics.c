@@ -376,6 +376,11 @@ int lg_metrics_std_init(lg_metrics *m, lg_metrics_std *s) {
     s->duplicates =
         lg_metrics_family(m, LG_METRIC_COUNTER, "lineaged_duplicates_total",
                           "Re-delivered records ignored (same source event id).", NULL, NULL, 0);
+    s->dedupe_expired = lg_metrics_family(
+        m, LG_METRIC_COUNTER, "lineaged_dedupe_expired_total",
+        "Re-delivery keys past dedupe.retention deleted by the batches, with tombstones in the "
+        "changelog (exactly-once run; elsewhere compaction drops them uncounted).",
+        NULL, NULL, 0);
     s->failed_calls = lg_metrics_family(m, LG_METRIC_COUNTER, "lineaged_failed_calls_total",
                                         "Records of failed calls (errorCode): they create nothing.",
                                         NULL, NULL, 0);
@@ -419,6 +424,7 @@ void lg_metrics_std_update(const lg_metrics_std *s, const lg_engine_stats *st) {
     for (int src = 1; src < LG_SRC_COUNT; src++)
         lg_metric_set1(s->records, lg_source_name((lg_source)src), (double)st->records[src]);
     lg_metric_set(s->duplicates, NULL, (double)st->duplicates);
+    lg_metric_set(s->dedupe_expired, NULL, (double)st->dedupe_expired);
     lg_metric_set(s->failed_calls, NULL, (double)st->failed_calls);
     lg_metric_set(s->deadlettered, NULL, (double)st->deadlettered);
     lg_metric_set(s->batches, NULL, (double)st->batches);

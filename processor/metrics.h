@@ -84,6 +84,7 @@ typedef struct lg_metrics_std {
     lg_metric *input_messages; /* counter lineaged_input_messages_total{source} */
     lg_metric *records;        /* counter lineaged_records_total{source} (usable) */
     lg_metric *duplicates;     /* counter lineaged_duplicates_total */
+    lg_metric *dedupe_expired; /* counter lineaged_dedupe_expired_total */
     lg_metric *failed_calls;   /* counter lineaged_failed_calls_total */
     lg_metric *deadlettered;   /* counter lineaged_deadlettered_total */
     lg_metric *derived;        /* counter lineaged_derived_events_total{type} */

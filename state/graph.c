@@ -99,6 +99,7 @@ struct lg_graph {
     bool seen_expire;
     size_t seen_from_len;
     unsigned char seen_from[17];
+    uint64_t seen_expired, seen_expired_pending; /* committed; in the batch */
     /* node cache: open addressing, power-of-two capacity */
     centry *tab;
     size_t cap, count;
@@ -767,6 +768,7 @@ lg_graph *lg_graph_open(const char *dir, const lg_graph_opts *o, char *errstr, s
 static int write_join(lg_graph *g, char *errstr, size_t errstr_size);
 
 static void batch_reset(lg_graph *g) {
+    g->seen_expired_pending = 0;
     usestr_reset(g, false);
     g->nuses = 0;
     g->ntouched = 0;
@@ -921,6 +923,10 @@ static const char *seen_filter_name(void *state) {
     return "lineaged.seen_retention";
 }
 
+uint64_t lg_graph_seen_expired(const lg_graph *g) {
+    return g->seen_expired;
+}
+
 int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, int64_t time_ms, char *errstr,
                         size_t errstr_size) {
     unsigned char k[16];
@@ -996,6 +1002,7 @@ static int expire_seen(lg_graph *g, int64_t horizon, char *errstr, size_t errstr
         size_t kl;
         const char *k = rocksdb_iter_key(it, &kl);
         batch_put(g, CF_SEEN, k, kl, NULL, 0);
+        g->seen_expired_pending++;
         if (kl == 16) { /* the next pass starts after it: it may not be written yet */
             memcpy(g->seen_from, k, 16);
             g->seen_from[16] = 0;
@@ -1851,6 +1858,7 @@ int lg_graph_commit(lg_graph *g, const char *const *pos_keys, const char *const 
             return -1;
         }
     }
+    g->seen_expired += g->seen_expired_pending;
     batch_reset(g);
     if (g->restored) {
         cache_clear(g);

@@ -93,6 +93,10 @@ void lg_graph_close(lg_graph *g);
 int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str event_id, int64_t time_ms, char *errstr,
                         size_t errstr_size);
 
+/** Dedupe keys the committed batches deleted past the retention since open
+ *  (with opts.changelog; 0 otherwise, where compaction drops them). */
+uint64_t lg_graph_seen_expired(const lg_graph *g);
+
 /** Flushes and compacts the whole state now (maintenance, tests): among
  *  others, drops the dedupe keys past the retention. Returns 0, or -1 with
  *  errstr. */

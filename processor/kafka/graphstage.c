@@ -108,6 +108,7 @@ static void add_stats(lg_engine_stats *to, const lg_engine_stats *from) {
         to->derived[i] += from->derived[i];
     to->batches += from->batches;
     to->nodes += from->nodes;
+    to->dedupe_expired += from->dedupe_expired;
 }
 
 static void part_close(lg_graphstage *s, int32_t p) {

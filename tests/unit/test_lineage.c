@@ -1387,6 +1387,7 @@ static void test_seen_expiry_changelog(void **state) {
     assert_int_equal(c.puts + c.dels, 0);
     c = seen_batch(g, "new-1", 600, 1); /* within the retention: still seen */
     assert_int_equal(c.puts + c.dels, 0);
+    assert_int_equal(lg_graph_seen_expired(g), 5000); /* the aborted batch's not counted */
     lg_graph_close(g);
     tu_rmtree(dir);
 

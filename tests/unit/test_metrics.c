@@ -173,6 +173,7 @@ static void test_std(void **state) {
     st.records[LG_SRC_CLOUDTRAIL] = 14;
     st.records[LG_SRC_OKTA] = 7;
     st.duplicates = 1;
+    st.dedupe_expired = 4;
     st.deadlettered = 1;
     st.batches = 5;
     st.derived[LG_DERIVED_ORPHAN_NEW] = 6;
@@ -187,6 +188,7 @@ static void test_std(void **state) {
     assert_non_null(strstr(t, "lineaged_records_total{source=\"cloudtrail\"} 14\n"));
     assert_non_null(strstr(t, "lineaged_records_total{source=\"okta\"} 7\n"));
     assert_non_null(strstr(t, "lineaged_duplicates_total 1\n"));
+    assert_non_null(strstr(t, "lineaged_dedupe_expired_total 4\n"));
     assert_non_null(strstr(t, "lineaged_deadlettered_total 1\n"));
     assert_non_null(strstr(t, "lineaged_batches_total 5\n"));
     assert_non_null(strstr(t, "lineaged_derived_events_total{type=\"orphan.new\"} 6\n"));
