@@ -988,6 +988,10 @@ static int expire_seen(lg_graph *g, int64_t horizon, char *errstr, size_t errstr
     size_t max = 2 * g->seen_batch.n > SEEN_EXPIRE_MIN ? 2 * g->seen_batch.n : SEEN_EXPIRE_MIN;
     unsigned char upper[4] = {(unsigned char)(horizon >> 24), (unsigned char)(horizon >> 16),
                               (unsigned char)(horizon >> 8), (unsigned char)horizon};
+    /* the previous pass ran out at this same horizon: nothing new is there
+     * (the usual case: the horizon moves once an hour of event time) */
+    if (g->seen_from_len == sizeof upper && memcmp(g->seen_from, upper, sizeof upper) == 0)
+        return 0;
     unsigned char lower[sizeof g->seen_from];
     size_t lower_len = g->seen_from_len;
     memcpy(lower, g->seen_from, lower_len);
