@@ -1390,6 +1390,7 @@ static void test_seen_expiry_changelog(void **state) {
     assert_int_equal(lg_graph_seen_expired(g), 5000); /* the aborted batch's not counted */
     lg_graph_close(g);
     tu_rmtree(dir);
+    free(dir);
 
     /* written on the writer thread: a key of the batch in flight that the
      * next batch puts past the retention is deleted once */
