@@ -133,8 +133,7 @@ static const lg_conf_prop props[] = {
      "(every record but pure usage; its keys take 16 bytes each before compression). Older "
      "keys are dropped as RocksDB compacts; with exactly_once each batch deletes them, so "
      "that their tombstones keep the changelog bounded. A re-delivery older than this counts "
-     "as a new "
-     "event, but its facts apply idempotently and announce nothing twice. 0: forever. "
+     "as a new event, but its facts apply idempotently and announce nothing twice. 0: forever. "
      "Accepts ms, s, m, h, d.",
      OFF(dedupe_retention_ms)},
     {"batch.max.messages", LG_CT_INT, "10000", 1, 10000000, NULL,

@@ -5,7 +5,9 @@
  * documentation. The same table drives parsing, validation, the key listing
  * (`lineaged config`), the generated reference docs/configuration.md
  * (`lineaged config --markdown`) and the example deploy/lineaged.conf
- * (`lineaged config --example`).
+ * (`lineaged config --example`). A second table holds the librdkafka
+ * properties lineaged's consumers start from (lg_config_rdkafka_default),
+ * which the reference lists too.
  *
  * File format: `key = value` lines, `#` comments, blank lines. Unknown keys
  * are an error reported with FILE:LINE. Keys starting with `rdkafka.` are not
