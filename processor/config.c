@@ -305,6 +305,24 @@ static const struct {
 };
 #define NRDKAFKA (sizeof(rdkafka_defaults) / sizeof(rdkafka_defaults[0]))
 
+/* librdkafka properties lineaged sets itself: as rdkafka.* keys they are
+ * refused, since some would override lineaged's values and others would
+ * be overridden without a word. */
+static const struct {
+    const char *key, *instead;
+} rdkafka_reserved[] = {
+    {"bootstrap.servers", "use kafka.brokers"},
+    {"group.id", "use kafka.group.id"},
+    {"group.instance.id", "instance.id sets it (static membership)"},
+    {"transactional.id", "instance.id sets it (each stage has its own)"},
+    {"transaction.timeout.ms", "use transaction.timeout"},
+    {"enable.auto.commit", "lineaged commits offsets once a batch is durable"},
+    {"enable.auto.offset.store", "lineaged commits offsets once a batch is durable"},
+    {"auto.offset.reset", "a new consumer group starts at the earliest offset"},
+    {"isolation.level", "lineaged reads read_committed"},
+};
+#define NRESERVED (sizeof(rdkafka_reserved) / sizeof(rdkafka_reserved[0]))
+
 const char *lg_config_rdkafka_default(const char *key) {
     for (size_t i = 0; i < NRDKAFKA; i++)
         if (strcmp(rdkafka_defaults[i].key, key) == 0)
@@ -547,6 +565,13 @@ int lg_config_set(lg_config *c, const char *key, const char *value, char *errstr
             snprintf(errstr, errstr_size, "%s: empty librdkafka property name", key);
             return -1;
         }
+        for (size_t i = 0; i < NRESERVED; i++)
+            if (strcmp(k, rdkafka_reserved[i].key) == 0) {
+                snprintf(errstr, errstr_size,
+                         "%s: lineaged sets this librdkafka property itself; %s", key,
+                         rdkafka_reserved[i].instead);
+                return -1;
+            }
         for (size_t i = 0; i < c->rdkafka_keys.n; i++) {
             if (strcmp(c->rdkafka_keys.v[i], k) == 0) {
                 char *dup = strdup(value);
@@ -864,6 +889,10 @@ int lg_config_describe(FILE *out, lg_config_doc style) {
             fprintf(out, "| `%s` | `%s` | `%s` | %s |\n", rdkafka_defaults[i].key,
                     rdkafka_defaults[i].value, rdkafka_defaults[i].lib_default,
                     rdkafka_defaults[i].doc);
+        fprintf(out, "\nThese properties lineaged sets itself; as `rdkafka.` keys they are an "
+                     "error:\n\n");
+        for (size_t i = 0; i < NRESERVED; i++)
+            fprintf(out, "- `%s`: %s\n", rdkafka_reserved[i].key, rdkafka_reserved[i].instead);
         break;
     case LG_CONFIG_DOC_EXAMPLE:
         fprintf(out, "# lineaged example configuration.\n"

@@ -12,7 +12,9 @@
  * File format: `key = value` lines, `#` comments, blank lines. Unknown keys
  * are an error reported with FILE:LINE. Keys starting with `rdkafka.` are not
  * in the table: they are kept, in order, and passed to librdkafka with the
- * prefix removed. Environment variables LINEAGED_<KEY> (dots as `_`,
+ * prefix removed; the properties lineaged sets itself (group.id,
+ * transactional.id, ...: a list in config.c) are refused with what to use
+ * instead. Environment variables LINEAGED_<KEY> (dots as `_`,
  * upper-cased, e.g. LINEAGED_KAFKA_BROKERS) override the file.
  *
  * Ownership: lg_config_new() returns a config the caller owns and frees with

@@ -107,6 +107,13 @@ static void test_errors(void **state) {
     expect_error("sources.enabled = okta,syslog\n", "invalid item \"syslog\"");
     expect_error("state.dir\n", "bad.conf:1: expected \"key = value\"");
     expect_error("rdkafka. = x\n", "bad.conf:1:");
+    /* librdkafka properties lineaged sets itself, with what to use instead */
+    expect_error("rdkafka.security.protocol = SSL\nrdkafka.transactional.id = t\n",
+                 "bad.conf:2: rdkafka.transactional.id: lineaged sets this librdkafka property "
+                 "itself; instance.id sets it");
+    expect_error("rdkafka.group.id = g\n", "bad.conf:1: rdkafka.group.id: lineaged sets this "
+                                           "librdkafka property itself; use kafka.group.id");
+    expect_error("rdkafka.enable.auto.commit = true\n", "rdkafka.enable.auto.commit");
 }
 
 static void test_file_and_env(void **state) {
