@@ -876,6 +876,14 @@ static uint32_t seen_hour_of(int64_t time_ms) {
     return hour > UINT32_MAX ? UINT32_MAX : (uint32_t)hour;
 }
 
+/* Writes hour h as a key's 4-byte big-endian prefix (seen_hour reads it). */
+static void seen_hour_put(uint32_t h, unsigned char out[4]) {
+    out[0] = (unsigned char)(h >> 24);
+    out[1] = (unsigned char)(h >> 16);
+    out[2] = (unsigned char)(h >> 8);
+    out[3] = (unsigned char)h;
+}
+
 static void seen_key(lg_source src, lg_str id, uint32_t h, unsigned char out[16]) {
     uint64_t a = 0xcbf29ce484222325ULL ^ (uint64_t)src, b = 0x84222325cbf29ce4ULL + src;
     for (size_t i = 0; i < id.n; i++) {
@@ -890,10 +898,7 @@ static void seen_key(lg_source src, lg_str id, uint32_t h, unsigned char out[16]
     b ^= b >> 31;
     b *= 0xc4ceb9fe1a85ec53ULL;
     b ^= b >> 32;
-    out[0] = (unsigned char)(h >> 24);
-    out[1] = (unsigned char)(h >> 16);
-    out[2] = (unsigned char)(h >> 8);
-    out[3] = (unsigned char)h;
+    seen_hour_put(h, out);
     memcpy(out + 4, &a, 8);
     memcpy(out + 12, &b, 4);
 }
@@ -903,19 +908,23 @@ static uint32_t seen_hour(const char *k) {
     return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
 }
 
+/* The hour before which dedupe keys are past the retention: the newest
+ * hour checked since open minus the retention; 0 while there is none. */
+static int64_t seen_horizon(const lg_graph *g) {
+    int64_t newest = atomic_load_explicit(&g->seen_newest_hour, memory_order_relaxed);
+    int64_t horizon = newest - g->seen_retention_hours;
+    return g->seen_retention_hours && newest > 0 && horizon > 0 ? horizon : 0;
+}
+
 /* The dedupe family's compaction filter: drops a key filed under an hour
- * before the newest hour checked since open minus the retention (nothing
- * while no event was checked). Runs on RocksDB's compaction threads. */
+ * before the horizon (nothing while no event was checked). Runs on
+ * RocksDB's compaction threads. */
 static unsigned char seen_filter(void *state, int level, const char *key, size_t klen,
                                  const char *val, size_t vlen, char **nval, size_t *nvlen,
                                  unsigned char *changed) {
     (void)level, (void)val, (void)vlen, (void)nval, (void)nvlen, (void)changed;
-    const lg_graph *g = state;
-    int64_t newest = atomic_load_explicit(&g->seen_newest_hour, memory_order_relaxed);
-    if (klen != 16 || newest <= 0)
-        return 0;
-    int64_t hour = seen_hour(key);
-    return hour < newest - g->seen_retention_hours;
+    int64_t horizon = seen_horizon(state);
+    return klen == 16 && seen_hour(key) < horizon;
 }
 
 static const char *seen_filter_name(void *state) {
@@ -954,14 +963,6 @@ int lg_graph_check_seen(lg_graph *g, lg_source src, lg_str id, int64_t time_ms, 
     return 0; /* written, sorted, at prepare */
 }
 
-/* The hour before which dedupe keys are past the retention: the newest
- * hour checked since open minus the retention; 0 while there is none. */
-static int64_t seen_horizon(const lg_graph *g) {
-    int64_t newest = atomic_load_explicit(&g->seen_newest_hour, memory_order_relaxed);
-    int64_t horizon = newest - g->seen_retention_hours;
-    return g->seen_retention_hours && newest > 0 && horizon > 0 ? horizon : 0;
-}
-
 /* The least number of expired dedupe keys a batch deletes (when there are
  * that many): a batch deletes at least twice the keys it adds, so the
  * expiry keeps up with any input. */
@@ -982,16 +983,17 @@ static int before_horizon(void *opaque, const char *k, size_t n) {
 static int expire_seen(lg_graph *g, int64_t horizon, char *errstr, size_t errstr_size) {
     if (!g->seen_expire || !horizon)
         return 0;
+    unsigned char upper[4];
+    seen_hour_put((uint32_t)horizon, upper);
+    /* the previous pass ran out at this same horizon: nothing new is there,
+     * in flight included (put_sorted keeps nothing before it); the usual
+     * case, as the horizon moves once an hour of event time */
+    if (g->seen_from_len == sizeof upper && memcmp(g->seen_from, upper, sizeof upper) == 0)
+        return 0;
     if (g->handed && lg_bset_foreach(&g->seen_prev, before_horizon, &horizon) &&
         write_join(g, errstr, errstr_size) < 0)
         return -1;
     size_t max = 2 * g->seen_batch.n > SEEN_EXPIRE_MIN ? 2 * g->seen_batch.n : SEEN_EXPIRE_MIN;
-    unsigned char upper[4] = {(unsigned char)(horizon >> 24), (unsigned char)(horizon >> 16),
-                              (unsigned char)(horizon >> 8), (unsigned char)horizon};
-    /* the previous pass ran out at this same horizon: nothing new is there
-     * (the usual case: the horizon moves once an hour of event time) */
-    if (g->seen_from_len == sizeof upper && memcmp(g->seen_from, upper, sizeof upper) == 0)
-        return 0;
     unsigned char lower[sizeof g->seen_from];
     size_t lower_len = g->seen_from_len;
     memcpy(lower, g->seen_from, lower_len);
@@ -1618,7 +1620,7 @@ static int cmp_plink(const void *a, const void *b) {
     return strcmp(x->to, y->to);
 }
 
-static int put_sorted(lg_graph *g) {
+static int put_sorted(lg_graph *g, int64_t horizon) {
     size_t n = g->seen_batch.n;
     size_t np = g->plinks.n, m = np > n ? np : n;
     void **v = malloc((m ? m : 1) * sizeof *v);
@@ -1628,10 +1630,9 @@ static int put_sorted(lg_graph *g) {
     lg_bset_foreach(&g->seen_batch, collect_seen, &at);
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_seen);
-    /* a key already past the retention (an event older than it behind the
-     * newest, or the newest moved on in this batch) is not kept: the
-     * compaction filter would drop it, the expiry delete it again */
-    int64_t horizon = seen_horizon(g);
+    /* a key already past the retention (horizon: an event older than it
+     * behind the newest, or the newest moved on in this batch) is not kept:
+     * the compaction filter would drop it, the expiry delete it again */
     for (size_t i = 0; i < n; i++)
         if (!horizon || seen_hour(v[i]) >= horizon)
             batch_put(g, CF_SEEN, v[i], 16, "", 0);
@@ -1664,11 +1665,12 @@ int lg_graph_prepare(lg_graph *g, char *errstr, size_t errstr_size) {
     if (g->prepared)
         return 0;
     quiet_perf();
-    if (fold_uses(g) < 0 || put_sorted(g) < 0) {
+    int64_t horizon = seen_horizon(g);
+    if (fold_uses(g) < 0 || put_sorted(g, horizon) < 0) {
         set_err(errstr, errstr_size, "prepare batch", NULL);
         return -1;
     }
-    if (expire_seen(g, seen_horizon(g), errstr, errstr_size) < 0)
+    if (expire_seen(g, horizon, errstr, errstr_size) < 0)
         return -1;
     for (size_t i = 0; i < g->ndirty; i++) {
         lg_node *n = g->dirty[i]->node;

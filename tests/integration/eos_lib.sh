@@ -61,6 +61,18 @@ bad() {
 }
 now_ms() { date +%s%3N; }
 
+# Polls (every 100 ms, up to $2 ms) until pattern $1 occurs at least $4
+# (default 1) times in file $3; fails at the deadline.
+wait_log() {
+    local deadline=$(($(now_ms) + $2)) n
+    while :; do
+        n=$(grep -c "$1" "$3" 2>/dev/null || true)
+        ((${n:-0} >= ${4:-1})) && return 0
+        (($(now_ms) < deadline)) || return 1
+        sleep 0.1
+    done
+}
+
 # Starts the broker and generates the scenario.
 eos_setup() {
     mkdir -p "$WORK/broker"

@@ -19,17 +19,6 @@ KILLS=${LG_ALO_KILLS:-6}
 eos_setup
 eos_reference
 
-# waits up to $2 ms until pattern $1 occurs at least $4 (default 1) times in file $3
-wait_log() {
-    local deadline=$(($(now_ms) + $2)) n
-    while :; do
-        n=$(grep -c "$1" "$3" 2>/dev/null || true)
-        ((${n:-0} >= ${4:-1})) && return 0
-        (($(now_ms) < deadline)) || return 1
-        sleep 0.1
-    done
-}
-
 # ---- kill loop ----
 eos_topics alo
 eos_config alo i1

@@ -54,14 +54,6 @@ eos_config fence i1
 eos_config fence i2
 echo "processing.stages = 1" >>"$WORK/fence-i1.conf"
 echo "processing.stages = 1" >>"$WORK/fence-i2.conf"
-# waits up to $2 ms for pattern $1 in file $3
-wait_log() {
-    local deadline=$(($(now_ms) + $2))
-    until grep -q "$1" "$3" 2>/dev/null; do
-        (($(now_ms) < deadline)) || return 1
-        sleep 0.1
-    done
-}
 eos_start fence i1
 FIRST=$LGPID
 wait_log 'graph: assigned' 60000 "$WORK/fence-i1.log" || bad "fence: the first instance never got its input"
