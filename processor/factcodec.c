@@ -55,7 +55,13 @@ int lg_factcodec_encode(const lg_record *rec, lg_wbuf *w) {
 
 int lg_factcodec_decode(const void *buf, size_t len, lg_record *rec) {
     lg_rbuf r = {buf, len, 0, false};
-    memset(rec, 0, sizeof *rec);
+    /* the header is cleared, the facts past nfacts are left alone (every
+     * field of the decoded ones is set below): no 1.7 KB memset per record */
+    rec->source = LG_SRC_NONE;
+    rec->time_ms = 0;
+    rec->event_id = rec->event_name = rec->tenant = LG_STR_NULL;
+    rec->failed = false;
+    rec->nfacts = 0;
     if (len < 3 || r.p[0] != LG_FACTCODEC_VERSION)
         return -1;
     rec->source = (lg_source)r.p[1];
@@ -70,8 +76,7 @@ int lg_factcodec_decode(const void *buf, size_t len, lg_record *rec) {
     uint64_t n = lg_rbuf_u64(&r);
     if (r.err || n > LG_RECORD_MAX_FACTS || (int)rec->source >= LG_SRC_COUNT)
         return -1;
-    rec->nfacts = (size_t)n;
-    for (size_t i = 0; i < rec->nfacts; i++) {
+    for (size_t i = 0; i < (size_t)n; i++) {
         lg_fact *f = &rec->facts[i];
         f->type = (lg_fact_type)lg_rbuf_u64(&r);
         f->kind = (lg_node_kind)lg_rbuf_u64(&r);
@@ -87,6 +92,7 @@ int lg_factcodec_decode(const void *buf, size_t len, lg_record *rec) {
         if (f->kind >= LG_NODE_KIND_COUNT || f->actor_kind >= LG_NODE_KIND_COUNT ||
             f->parent_kind >= LG_NODE_KIND_COUNT)
             return -1;
+        rec->nfacts = i + 1;
     }
     return r.err || r.off != r.n ? -1 : 0;
 }

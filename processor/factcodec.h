@@ -23,8 +23,9 @@
 /** Appends rec's encoding to w. Returns 0, or -1 on ENOMEM (w->oom). */
 int lg_factcodec_encode(const lg_record *rec, lg_wbuf *w);
 
-/** Decodes buf[0..len) into *rec. Returns 0, or -1 on a malformed or
- *  unknown-version record. */
+/** Decodes buf[0..len) into *rec: its header and rec->facts[0..nfacts)
+ *  (the facts after them are not touched). Returns 0, or -1 on a malformed
+ *  or unknown-version record. */
 int lg_factcodec_decode(const void *buf, size_t len, lg_record *rec);
 
 #endif

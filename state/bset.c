@@ -11,7 +11,8 @@
  * nothing on disk or on the wire depends on it. */
 uint64_t lg_bset_hash(const void *k, size_t n) {
     const unsigned char *p = k;
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xc2b2ae3d27d4eb4fULL);
+    const size_t len = n;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xc2b2ae3d27d4eb4fULL);
     for (; n >= 8; p += 8, n -= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
@@ -20,8 +21,11 @@ uint64_t lg_bset_hash(const void *k, size_t n) {
     }
     if (n) {
         uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)p[i] << (8 * i);
+        if (len >= 8) /* the last 8 bytes, overlapping the last word: one load */
+            memcpy(&w, p + n - 8, 8);
+        else
+            for (size_t i = 0; i < n; i++)
+                w |= (uint64_t)p[i] << (8 * i);
         h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
         h ^= h >> 29;
     }

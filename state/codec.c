@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool wbuf_reserve(lg_wbuf *w, size_t more) {
+bool lg_wbuf_grow(lg_wbuf *w, size_t more) {
     if (w->oom)
         return false;
     if (w->n + more <= w->cap)
@@ -20,30 +20,6 @@ static bool wbuf_reserve(lg_wbuf *w, size_t more) {
     w->p = p;
     w->cap = cap;
     return true;
-}
-
-void lg_wbuf_bytes(lg_wbuf *w, const void *p, size_t n) {
-    if (!wbuf_reserve(w, n))
-        return;
-    if (n)
-        memcpy(w->p + w->n, p, n);
-    w->n += n;
-}
-
-void lg_wbuf_u64(lg_wbuf *w, uint64_t v) {
-    unsigned char b[10];
-    size_t i = 0;
-    while (v >= 0x80) {
-        b[i++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    b[i++] = (unsigned char)v;
-    lg_wbuf_bytes(w, b, i);
-}
-
-void lg_wbuf_i64(lg_wbuf *w, int64_t v) {
-    /* zig-zag */
-    lg_wbuf_u64(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 void lg_wbuf_str(lg_wbuf *w, const char *s) {
@@ -65,7 +41,7 @@ void lg_wbuf_free(lg_wbuf *w) {
     memset(w, 0, sizeof *w);
 }
 
-uint64_t lg_rbuf_u64(lg_rbuf *r) {
+uint64_t lg_rbuf_varint(lg_rbuf *r) {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         if (r->off >= r->n) {
@@ -79,11 +55,6 @@ uint64_t lg_rbuf_u64(lg_rbuf *r) {
     }
     r->err = true;
     return 0;
-}
-
-int64_t lg_rbuf_i64(lg_rbuf *r) {
-    uint64_t u = lg_rbuf_u64(r);
-    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
 char *lg_rbuf_str(lg_rbuf *r) {

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct lg_wbuf {
     char *p;
@@ -20,11 +21,40 @@ typedef struct lg_wbuf {
     bool oom; /* set on allocation failure; the buffer is then unusable */
 } lg_wbuf;
 
-void lg_wbuf_u64(lg_wbuf *w, uint64_t v);
-void lg_wbuf_i64(lg_wbuf *w, int64_t v);
+/** Makes room for more bytes after w->n (the slow path of the writers
+ *  below). False when it cannot (w->oom is then set). */
+bool lg_wbuf_grow(lg_wbuf *w, size_t more);
+
+/* The writers and readers every record passes through are inline: the
+ * common case (room in the buffer, a one-byte varint) costs a compare and a
+ * store instead of a call. */
+static inline void lg_wbuf_bytes(lg_wbuf *w, const void *p, size_t n) {
+    if ((w->cap - w->n < n || w->oom) && !lg_wbuf_grow(w, n))
+        return;
+    if (n)
+        memcpy(w->p + w->n, p, n);
+    w->n += n;
+}
+
+static inline void lg_wbuf_u64(lg_wbuf *w, uint64_t v) {
+    if ((w->cap - w->n < 10 || w->oom) && !lg_wbuf_grow(w, 10))
+        return;
+    unsigned char *b = (unsigned char *)w->p + w->n;
+    size_t i = 0;
+    while (v >= 0x80) {
+        b[i++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    b[i++] = (unsigned char)v;
+    w->n += i;
+}
+
+static inline void lg_wbuf_i64(lg_wbuf *w, int64_t v) {
+    lg_wbuf_u64(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); /* zig-zag */
+}
+
 /** Writes a NUL-terminated string (NULL is written as absent). */
 void lg_wbuf_str(lg_wbuf *w, const char *s);
-void lg_wbuf_bytes(lg_wbuf *w, const void *p, size_t n);
 void lg_wbuf_reset(lg_wbuf *w);
 void lg_wbuf_free(lg_wbuf *w);
 
@@ -34,8 +64,20 @@ typedef struct lg_rbuf {
     bool err; /* set when the input was short or malformed */
 } lg_rbuf;
 
-uint64_t lg_rbuf_u64(lg_rbuf *r);
-int64_t lg_rbuf_i64(lg_rbuf *r);
+/** A varint of more than one byte, or none (the slow path of
+ *  lg_rbuf_u64). */
+uint64_t lg_rbuf_varint(lg_rbuf *r);
+
+static inline uint64_t lg_rbuf_u64(lg_rbuf *r) {
+    if (r->off < r->n && r->p[r->off] < 0x80)
+        return r->p[r->off++];
+    return lg_rbuf_varint(r);
+}
+
+static inline int64_t lg_rbuf_i64(lg_rbuf *r) {
+    uint64_t u = lg_rbuf_u64(r);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
 /** Returns a malloc'd copy or NULL for an absent string (check r->err). */
 char *lg_rbuf_str(lg_rbuf *r);
 
