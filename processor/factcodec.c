@@ -53,6 +53,13 @@ int lg_factcodec_encode(const lg_record *rec, lg_wbuf *w) {
     return w->oom ? -1 : 0;
 }
 
+lg_source lg_factcodec_source(const void *buf, size_t len) {
+    const unsigned char *p = buf;
+    if (len < 3 || p[0] != LG_FACTCODEC_VERSION || p[1] >= LG_SRC_COUNT)
+        return LG_SRC_NONE;
+    return (lg_source)p[1];
+}
+
 int lg_factcodec_decode(const void *buf, size_t len, lg_record *rec) {
     lg_rbuf r = {buf, len, 0, false};
     /* the header is cleared, the facts past nfacts are left alone (every

@@ -23,6 +23,10 @@
 /** Appends rec's encoding to w. Returns 0, or -1 on ENOMEM (w->oom). */
 int lg_factcodec_encode(const lg_record *rec, lg_wbuf *w);
 
+/** The source of the record encoded in buf[0..len) (without decoding the
+ *  rest), or LG_SRC_NONE when it is not one of this version. */
+lg_source lg_factcodec_source(const void *buf, size_t len);
+
 /** Decodes buf[0..len) into *rec: its header and rec->facts[0..nfacts)
  *  (the facts after them are not touched). Returns 0, or -1 on a malformed
  *  or unknown-version record. */

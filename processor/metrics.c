@@ -373,6 +373,12 @@ int lg_metrics_std_init(lg_metrics *m, lg_metrics_std *s) {
     s->records =
         lg_metrics_family(m, LG_METRIC_COUNTER, "lineaged_records_total",
                           "Usable source records processed, per source.", "source", NULL, 0);
+    s->coalesced = lg_metrics_family(
+        m, LG_METRIC_COUNTER, "lineaged_usage_coalesced_total",
+        "Exactly-once run with two stages: usable records of pure usage the parse stage folded "
+        "into another use of the same identity in its batch (only each identity's earliest and "
+        "latest use reach the graph), per source; not in lineaged_records_total.",
+        "source", NULL, 0);
     s->duplicates =
         lg_metrics_family(m, LG_METRIC_COUNTER, "lineaged_duplicates_total",
                           "Re-delivered records ignored (same source event id).", NULL, NULL, 0);

@@ -83,6 +83,8 @@ int lg_metrics_render(lg_metrics *m, lg_strbuf *out);
 typedef struct lg_metrics_std {
     lg_metric *input_messages; /* counter lineaged_input_messages_total{source} */
     lg_metric *records;        /* counter lineaged_records_total{source} (usable) */
+    lg_metric *coalesced;      /* counter lineaged_usage_coalesced_total{source} (two
+                                  stages: usable, folded by the parse stage) */
     lg_metric *duplicates;     /* counter lineaged_duplicates_total */
     lg_metric *dedupe_expired; /* counter lineaged_dedupe_expired_total */
     lg_metric *failed_calls;   /* counter lineaged_failed_calls_total */

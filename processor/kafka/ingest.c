@@ -40,6 +40,10 @@ struct lg_ingest {
     /* pure usage records of the open batch, coalesced per identity */
     lg_coalesce usage;
     lg_wbuf ukey; /* scratch: the identity of a usage record */
+    /* per source: the open batch's usage records not (yet) published, and
+     * once they are, those folded into another (counted at the commit) */
+    int64_t usage_open[LG_SRC_COUNT], usage_folded[LG_SRC_COUNT];
+    _Atomic int64_t coalesced[LG_SRC_COUNT]; /* folded, committed batches */
     /* per-message context for the parser callbacks */
     const rd_kafka_message_t *msg;
     int64_t arrived; /* the message's arrival (lg_stage_arrival) */
@@ -128,12 +132,21 @@ static void usage_key(lg_wbuf *w, lg_str tenant, const lg_record *rec) {
 
 static int produce_kept(void *opaque, int32_t part, const char *tenant, size_t tlen,
                         int64_t arrived, const void *rec, size_t rlen) {
-    return produce_fact(opaque, part, tenant, tlen, arrived, rec, rlen);
+    lg_ingest *s = opaque;
+    lg_source src = lg_factcodec_source(rec, rlen);
+    if (src != LG_SRC_NONE)
+        s->usage_open[src]--;
+    return produce_fact(s, part, tenant, tlen, arrived, rec, rlen);
 }
 
-/* Forgets the batch's coalesced usage (publish: produce it first). */
+/* Forgets the batch's coalesced usage (publish: produce it first; what
+ * was not published was folded, and counts once the batch commits). */
 static int usage_done(lg_ingest *s, bool publish) {
     int rc = publish ? lg_coalesce_each(&s->usage, produce_kept, s) : 0;
+    for (int i = 0; i < LG_SRC_COUNT; i++) {
+        s->usage_folded[i] = publish && rc == 0 ? s->usage_open[i] : 0;
+        s->usage_open[i] = 0;
+    }
     lg_coalesce_clear(&s->usage);
     return rc;
 }
@@ -165,6 +178,8 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
             snprintf(s->err, sizeof s->err, "out of memory coalescing usage");
             return s->failed = -1;
         }
+        if ((int)rec->source > 0 && (int)rec->source < LG_SRC_COUNT)
+            s->usage_open[rec->source]++;
         return 0;
     }
     return produce_fact(s, part, tenant.p, tenant.n, s->arrived, s->enc.p, s->enc.n)
@@ -214,6 +229,10 @@ static int commit(lg_ingest *s, char *errstr, size_t errstr_size) {
             lg_stage_phase(ph, "parse", "txn", t0);
     }
     s->in_txn = false;
+    if (t == LG_TXN_OK)
+        for (int i = 0; i < LG_SRC_COUNT; i++)
+            s->coalesced[i] += s->usage_folded[i];
+    memset(s->usage_folded, 0, sizeof s->usage_folded);
     if (t == LG_TXN_FATAL)
         return -1;
     if (t == LG_TXN_ABORTED) {
@@ -357,6 +376,10 @@ int64_t lg_ingest_committed(const lg_ingest *s) {
 
 int64_t lg_ingest_source_count(const lg_ingest *s, int src) {
     return src >= 0 && src < LG_SRC_COUNT ? s->per_source[src] : 0;
+}
+
+int64_t lg_ingest_coalesced(const lg_ingest *s, int src) {
+    return src >= 0 && src < LG_SRC_COUNT ? s->coalesced[src] : 0;
 }
 
 rd_kafka_t *lg_ingest_consumer(lg_ingest *s) {

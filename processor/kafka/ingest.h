@@ -54,6 +54,12 @@ int64_t lg_ingest_committed(const lg_ingest *s);
 /** Messages consumed from source src (lg_source index) since creation. */
 int64_t lg_ingest_source_count(const lg_ingest *s, int src);
 
+/** Usable records of source src that committed batches folded into
+ *  another use of the same identity (processor/kafka/coalesce.h): read and
+ *  parsed here, never published as facts, so never applied one by one by
+ *  the graph stage. Since creation; any thread. */
+int64_t lg_ingest_coalesced(const lg_ingest *s, int src);
+
 /** The stage's consumer (borrowed), e.g. for consumer-lag metrics. */
 rd_kafka_t *lg_ingest_consumer(lg_ingest *s);
 

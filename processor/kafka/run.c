@@ -335,13 +335,24 @@ static int64_t input_last_message_ms(const lg_ingest *in, const lg_graphstage *g
     return g > last ? g : last;
 }
 
-/* Mirrors the per-source input counters (base: earlier incarnations of
- * the stages, after restarts). */
-static void update_inputs(const lg_metrics_std *std, const int64_t *base, const lg_ingest *in,
+static int64_t coalesced_count(const lg_ingest *in, int src) {
+    return in ? lg_ingest_coalesced(in, src) : 0;
+}
+
+/* Mirrors the parse stage's per-source counters (base: earlier
+ * incarnations of the stages, after restarts; coalesced usage: two stages
+ * only). */
+static void update_inputs(const lg_metrics_std *std, const int64_t *base,
+                          const int64_t *coalesced_base, const lg_ingest *in,
                           const lg_graphstage *gs) {
-    for (int src = 1; src < LG_SRC_COUNT; src++)
-        lg_metric_set1(std->input_messages, lg_source_name((lg_source)src),
+    for (int src = 1; src < LG_SRC_COUNT; src++) {
+        const char *name = lg_source_name((lg_source)src);
+        lg_metric_set1(std->input_messages, name,
                        (double)(base[src] + input_source_count(in, gs, src)));
+        if (in)
+            lg_metric_set1(std->coalesced, name,
+                           (double)(coalesced_base[src] + coalesced_count(in, src)));
+    }
 }
 
 /* The stages' steps, as the runners call them. */
@@ -412,7 +423,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     lg_metrics_std std;
     lg_api *api = NULL;
     lg_runners *runners = NULL;
-    int64_t in_base[LG_SRC_COUNT] = {0}, last_lag = 0;
+    int64_t in_base[LG_SRC_COUNT] = {0}, coalesced_base[LG_SRC_COUNT] = {0}, last_lag = 0;
     if (!metrics || lg_metrics_std_init(metrics, &std) != 0) {
         snprintf(errstr, errstr_size, "out of memory");
         goto cleanup;
@@ -470,13 +481,17 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             }
             lg_log(LG_LOG_WARN, COMP, "restarting the stages after: %s", errstr);
             lg_metric_add1(std.errors, "stage_restart", 1);
-            for (int src = 1; src < LG_SRC_COUNT; src++)
+            for (int src = 1; src < LG_SRC_COUNT; src++) {
                 in_base[src] += input_source_count(in, gs, src);
+                coalesced_base[src] += coalesced_count(in, src);
+            }
             consumed_before += input_committed(in, gs);
             graph_committed_before += lg_graphstage_committed(gs);
             lg_engine_stats st;
             lg_graphstage_stats(gs, &st);
             total.duplicates += st.duplicates;
+            for (int src = 1; src < LG_SRC_COUNT; src++)
+                total.records[src] += st.records[src];
             lg_ingest_destroy(in);
             lg_graphstage_destroy(gs);
             in = NULL;
@@ -499,7 +514,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             if (in)
                 update_lag(lg_ingest_consumer(in), &std);
             update_lag(lg_graphstage_consumer(gs), &std);
-            update_inputs(&std, in_base, in, gs);
+            update_inputs(&std, in_base, coalesced_base, in, gs);
         }
         int64_t now = lg_mono_ms();
         int64_t last = input_last_message_ms(in, gs);
@@ -542,14 +557,22 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     uint64_t derived = 0;
     for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
         derived += st.derived[t];
+    /* usable records per source, as `replay` counts them: those the graph
+     * stage applied (every incarnation) and those the parse stage folded */
+    int64_t records[LG_SRC_COUNT] = {0}, coalesced = 0;
+    for (int src = 1; src < LG_SRC_COUNT; src++) {
+        int64_t folded = coalesced_base[src] + coalesced_count(in, src);
+        coalesced += folded;
+        records[src] = (int64_t)(total.records[src] + st.records[src]) + folded;
+    }
     lg_log(LG_LOG_INFO, COMP,
-           "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRIu64 " okta=%" PRIu64
-           " github=%" PRIu64 " bedrock=%" PRIu64 " duplicates=%" PRIu64 " deadlettered=%" PRId64
-           " derived=%" PRIu64 " restarts=%d",
+           "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRId64 " okta=%" PRId64
+           " github=%" PRId64 " bedrock=%" PRId64 " duplicates=%" PRIu64 " coalesced=%" PRId64
+           " deadlettered=%" PRId64 " derived=%" PRIu64 " restarts=%d",
            consumed_before + input_committed(in, gs),
-           graph_committed_before + lg_graphstage_committed(gs), st.records[LG_SRC_CLOUDTRAIL],
-           st.records[LG_SRC_OKTA], st.records[LG_SRC_GITHUB], st.records[LG_SRC_BEDROCK],
-           st.duplicates + total.duplicates, deadlettered, derived, restarts);
+           graph_committed_before + lg_graphstage_committed(gs), records[LG_SRC_CLOUDTRAIL],
+           records[LG_SRC_OKTA], records[LG_SRC_GITHUB], records[LG_SRC_BEDROCK],
+           st.duplicates + total.duplicates, coalesced, deadlettered, derived, restarts);
     if (o->demo && o->out) {
         lg_demo_watch_poll(watch, o->out, 200);
         fprintf(o->out, "\ndemo: %" PRId64 " input messages processed; derived events:", produced);

@@ -227,6 +227,7 @@ eos_reference() {
     local t0
     t0=$(now_ms)
     eos_run_until_idle clean i1 6000 || bad "clean run exited non-zero"
+    eos_check_counts clean i1
     eos_read_ids clean
     local n
     n=$(wc -l <"$WORK/clean.ids")
@@ -236,6 +237,35 @@ eos_reference() {
         ok "clean run has no duplicate event_id"
     else
         bad "clean run has duplicate event_ids"
+    fi
+}
+
+# Run NAME / INST's stop summary counts its input as a replay of the same
+# files does: the usable records per source (those the graph stage applied
+# and those the parse stage folded into another use) and the duplicates;
+# and the parse stage did fold some usage.
+eos_check_counts() {
+    local name=$1 inst=$2 pick='(cloudtrail|okta|github|bedrock|duplicates)=[0-9]+' run rep
+    run=$(grep -o 'run: stopped: .*' "$WORK/$name-$inst.log" | tail -n 1)
+    rm -rf "$WORK/replay-$name"
+    "$LG_BIN" replay --state "$WORK/replay-$name" cloudtrail:"$WORK/scenario/cloudtrail.jsonl" \
+        okta:"$WORK/scenario/okta.jsonl" github:"$WORK/scenario/github.jsonl" \
+        bedrock:"$WORK/scenario/bedrock.jsonl" >/dev/null 2>"$WORK/replay-$name.log" ||
+        bad "$name: replay of the scenario exited non-zero"
+    rep=$(grep -o 'replay: done: .*' "$WORK/replay-$name.log")
+    local a b folded
+    a=$(grep -oE "$pick" <<<"$run" | tr '\n' ' ')
+    b=$(grep -oE "$pick" <<<"$rep" | tr '\n' ' ')
+    folded=$(grep -oE 'coalesced=[0-9]+' <<<"$run" | cut -d= -f2)
+    if [[ -n $a && $a == "$b" ]]; then
+        ok "$name: the stop summary counts what a replay counts: $a"
+    else
+        bad "$name: stop summary '$a' but replay '$b'"
+    fi
+    if ((${folded:-0} > 0)); then
+        ok "$name: the parse stage folded $folded usage records (counted above)"
+    else
+        bad "$name: no usage folded (coalesced=${folded:-missing})"
     fi
 }
 
