@@ -12,7 +12,7 @@ static void put_str(lg_wbuf *w, lg_str s) {
     lg_wbuf_bytes(w, s.p, s.n);
 }
 
-static lg_str get_str(lg_rbuf *r) {
+static inline lg_str get_str(lg_rbuf *r) {
     uint64_t n = lg_rbuf_u64(r);
     if (r->err || n == 0)
         return LG_STR_NULL;

@@ -3,6 +3,7 @@
 
 #include "state/bset.h"
 #include "state/codec.h"
+#include "state/sort.h"
 
 #include <rocksdb/c.h>
 
@@ -1570,26 +1571,10 @@ bool lg_graph_privileged_at(lg_graph *g, const lg_node *n, int64_t t, const char
 
 /* Sort helpers: a batch's keys go to RocksDB in key order per column family,
  * which makes memtable inserts sequential (cheap splices). */
-static int cmp_seen(const void *a, const void *b) {
-    return memcmp(*(const char *const *)a, *(const char *const *)b, 16);
-}
-
 static int collect_seen(void *opaque, const char *k, size_t n) {
-    const char ***at = opaque;
-    (void)n;
-    *(*at)++ = k;
+    lg_sort_item **at = opaque;
+    *(*at)++ = (lg_sort_item){(const unsigned char *)k, n, NULL};
     return 0;
-}
-
-/* A dirty entry with its id at hand: the sort compares ids without going
- * through the entry and the node each time. */
-typedef struct dsort {
-    const char *id;
-    centry *e;
-} dsort;
-
-static int cmp_dirty(const void *a, const void *b) {
-    return strcmp(((const dsort *)a)->id, ((const dsort *)b)->id);
 }
 
 /* Orders g->dirty by id (the writer's memtable inserts are cheaper in key
@@ -1598,16 +1583,17 @@ static int sort_dirty(lg_graph *g) {
     size_t n = g->ndirty;
     if (n < 2)
         return 0;
-    dsort *v = malloc(n * sizeof *v);
+    lg_sort_item *v = malloc(n * sizeof *v);
     if (!v)
         return -1;
     for (size_t i = 0; i < n; i++)
-        v[i] = (dsort){lg_node_id_of(g->dirty[i]->node), g->dirty[i]};
-    qsort(v, n, sizeof *v, cmp_dirty);
+        v[i] = (lg_sort_item){(const unsigned char *)lg_node_id_of(g->dirty[i]->node),
+                              g->dirty[i]->idlen, g->dirty[i]};
+    int rc = lg_sort_bytes(v, n);
     for (size_t i = 0; i < n; i++)
-        g->dirty[i] = v[i].e;
+        g->dirty[i] = v[i].val;
     free(v);
-    return 0;
+    return rc;
 }
 
 static int cmp_plink(const void *a, const void *b) {
@@ -1622,20 +1608,30 @@ static int cmp_plink(const void *a, const void *b) {
 
 static int put_sorted(lg_graph *g, int64_t horizon) {
     size_t n = g->seen_batch.n;
-    size_t np = g->plinks.n, m = np > n ? np : n;
-    void **v = malloc((m ? m : 1) * sizeof *v);
-    if (!v)
+    size_t np = g->plinks.n;
+    lg_sort_item *keys = malloc((n ? n : 1) * sizeof *keys);
+    void **v = malloc((np ? np : 1) * sizeof *v);
+    if (!keys || !v) {
+        free(keys);
+        free(v);
         return -1;
-    const char **at = (const char **)v;
+    }
+    lg_sort_item *at = keys;
     lg_bset_foreach(&g->seen_batch, collect_seen, &at);
-    if (n > 1)
-        qsort(v, n, sizeof *v, cmp_seen);
+    if (lg_sort_bytes(keys, n) < 0) {
+        free(keys);
+        free(v);
+        return -1;
+    }
     /* a key already past the retention (horizon: an event older than it
      * behind the newest, or the newest moved on in this batch) is not kept:
      * the compaction filter would drop it, the expiry delete it again */
-    for (size_t i = 0; i < n; i++)
-        if (!horizon || seen_hour(v[i]) >= horizon)
-            batch_put(g, CF_SEEN, v[i], 16, "", 0);
+    for (size_t i = 0; i < n; i++) {
+        const char *k = (const char *)keys[i].p;
+        if (!horizon || seen_hour(k) >= horizon)
+            batch_put(g, CF_SEEN, k, 16, "", 0);
+    }
+    free(keys);
     for (size_t i = 0; i < np; i++)
         v[i] = &g->plinks.v[i];
     if (np > 1)
