@@ -387,9 +387,11 @@ int lg_metrics_std_init(lg_metrics *m, lg_metrics_std *s) {
         "Re-delivery keys past dedupe.retention deleted by the batches, with tombstones in the "
         "changelog (exactly-once run; elsewhere compaction drops them uncounted).",
         NULL, NULL, 0);
-    s->failed_calls = lg_metrics_family(m, LG_METRIC_COUNTER, "lineaged_failed_calls_total",
-                                        "Records of failed calls (errorCode): they create nothing.",
-                                        NULL, NULL, 0);
+    s->failed_calls = lg_metrics_family(
+        m, LG_METRIC_COUNTER, "lineaged_failed_calls_total",
+        "Records of failed calls (errorCode) applied: they create nothing (with two "
+        "stages, failed calls among the folded usage are not counted here).",
+        NULL, NULL, 0);
     s->deadlettered =
         lg_metrics_family(m, LG_METRIC_COUNTER, "lineaged_deadlettered_total",
                           "Unusable input messages sent to the dead-letter output.", NULL, NULL, 0);
