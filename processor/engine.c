@@ -83,6 +83,20 @@ fail:
     return NULL;
 }
 
+void lg_engine_stats_add(lg_engine_stats *to, const lg_engine_stats *from) {
+    to->messages += from->messages;
+    for (int i = 0; i < LG_SRC_COUNT; i++)
+        to->records[i] += from->records[i];
+    to->duplicates += from->duplicates;
+    to->failed_calls += from->failed_calls;
+    to->deadlettered += from->deadlettered;
+    for (int i = 0; i < 8; i++)
+        to->derived[i] += from->derived[i];
+    to->batches += from->batches;
+    to->nodes += from->nodes;
+    to->dedupe_expired += from->dedupe_expired;
+}
+
 void lg_engine_close(lg_engine *e) {
     if (!e)
         return;

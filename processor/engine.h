@@ -83,6 +83,9 @@ typedef struct lg_engine_stats {
                                 (with a changelog: lg_graph_seen_expired) */
 } lg_engine_stats;
 
+/** Adds every counter of from to to's. */
+void lg_engine_stats_add(lg_engine_stats *to, const lg_engine_stats *from);
+
 /** Opens (creating if needed) the state in opts->state_dir. Returns NULL and
  *  fills errstr on error. The caller owns the engine: lg_engine_close(). */
 lg_engine *lg_engine_open(const lg_engine_opts *opts, char *errstr, size_t errstr_size);

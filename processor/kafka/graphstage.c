@@ -97,25 +97,11 @@ static const lg_sink_ops tee_ops = {"graph-tee", tee_emit, tee_deadletter, tee_f
 
 /* ---- partitions: open, restore, close ---- */
 
-static void add_stats(lg_engine_stats *to, const lg_engine_stats *from) {
-    to->messages += from->messages;
-    for (int i = 0; i < LG_SRC_COUNT; i++)
-        to->records[i] += from->records[i];
-    to->duplicates += from->duplicates;
-    to->failed_calls += from->failed_calls;
-    to->deadlettered += from->deadlettered;
-    for (int i = 0; i < 8; i++)
-        to->derived[i] += from->derived[i];
-    to->batches += from->batches;
-    to->nodes += from->nodes;
-    to->dedupe_expired += from->dedupe_expired;
-}
-
 static void part_close(lg_graphstage *s, int32_t p) {
     part *pt = s->parts[p];
     if (!pt)
         return;
-    add_stats(&s->closed_stats, lg_engine_get_stats(pt->engine));
+    lg_engine_stats_add(&s->closed_stats, lg_engine_get_stats(pt->engine));
     lg_engine_close(pt->engine);
     free(pt);
     s->parts[p] = NULL;
@@ -503,6 +489,8 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
     if (s->o->metrics) {
         lg_engine_stats st;
         lg_graphstage_stats(s, &st);
+        if (s->o->stats_base) /* the stage's earlier incarnations: counters go on */
+            lg_engine_stats_add(&st, s->o->stats_base);
         /* next to the counts of what it times */
         lg_stage_arrivals_observe(&s->arrived, s->o->metrics->e2e_latency, visible);
         lg_metrics_std_update(s->o->metrics, &st);
@@ -772,7 +760,7 @@ void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out) {
     *out = s->closed_stats;
     for (int p = 0; p < MAX_PARTS; p++)
         if (s->parts[p])
-            add_stats(out, lg_engine_get_stats(s->parts[p]->engine));
+            lg_engine_stats_add(out, lg_engine_get_stats(s->parts[p]->engine));
 }
 
 void lg_graphstage_destroy(lg_graphstage *s) {

@@ -50,13 +50,17 @@ typedef struct lg_graphstage_opts {
     const lg_config *config;
     const char *bootstrap;
     const char *state_dir;
-    const lg_engine_opts *engine;  /* template: owners, aliases, cache (state_dir,
-                                      out, deadletter are set per partition) */
-    bool json;                     /* derived events as JSON instead of Avro */
-    lg_sink *feed;                 /* also gets every derived event (the API's live
-                                      feed); OWNED by the stage, may be NULL */
-    const lg_metrics_std *metrics; /* updated after each commit; borrowed, may be NULL */
-    bool single;                   /* processing.stages = 1: see below */
+    const lg_engine_opts *engine;      /* template: owners, aliases, cache (state_dir,
+                                          out, deadletter are set per partition) */
+    bool json;                         /* derived events as JSON instead of Avro */
+    lg_sink *feed;                     /* also gets every derived event (the API's live
+                                          feed); OWNED by the stage, may be NULL */
+    const lg_metrics_std *metrics;     /* updated after each commit; borrowed, may be NULL */
+    const lg_engine_stats *stats_base; /* added to the stats the metrics get (the
+                                          stage's earlier incarnations, so that the
+                                          counters never go back); borrowed, may be
+                                          NULL; not changed while the stage runs */
+    bool single;                       /* processing.stages = 1: see below */
 } lg_graphstage_opts;
 
 /** Creates the consumer and the transactional producer. NULL with errstr. */

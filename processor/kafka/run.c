@@ -446,6 +446,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                              .engine = &eo,
                              .json = json,
                              .metrics = &std,
+                             .stats_base = &total,
                              .single = c->processing_stages == 1};
     go.feed = api ? lg_api_feed_sink(api) : NULL;
     if (open_stages(&io, &go, &in, &gs, errstr, errstr_size) != 0)
@@ -489,9 +490,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
             graph_committed_before += lg_graphstage_committed(gs);
             lg_engine_stats st;
             lg_graphstage_stats(gs, &st);
-            total.duplicates += st.duplicates;
-            for (int src = 1; src < LG_SRC_COUNT; src++)
-                total.records[src] += st.records[src];
+            lg_engine_stats_add(&total, &st); /* the stage's next incarnation goes on */
             lg_ingest_destroy(in);
             lg_graphstage_destroy(gs);
             in = NULL;
