@@ -83,10 +83,3 @@ void lg_be64_put(unsigned char out[8], uint64_t v) {
         v >>= 8;
     }
 }
-
-uint64_t lg_be64_get(const unsigned char in[8]) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | in[i];
-    return v;
-}

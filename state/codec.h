@@ -84,7 +84,13 @@ char *lg_rbuf_str(lg_rbuf *r);
 /** Writes v into out[0..8), most significant byte first. */
 void lg_be64_put(unsigned char out[8], uint64_t v);
 
-/** Reads 8 bytes written by lg_be64_put. */
-uint64_t lg_be64_get(const unsigned char in[8]);
+/** Reads 8 bytes written by lg_be64_put (inline: state/sort.c reads a
+ *  key chunk with it per item and pass). */
+static inline uint64_t lg_be64_get(const unsigned char in[8]) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | in[i];
+    return v;
+}
 
 #endif

@@ -1606,32 +1606,33 @@ static int cmp_plink(const void *a, const void *b) {
     return strcmp(x->to, y->to);
 }
 
-static int put_sorted(lg_graph *g, int64_t horizon) {
+/* The batch's dedupe keys in key order, but those already past the
+ * retention (horizon: an event older than it behind the newest, or the
+ * newest moved on in this batch): the compaction filter would drop them,
+ * the expiry delete them again. */
+static int put_seen(lg_graph *g, int64_t horizon) {
     size_t n = g->seen_batch.n;
-    size_t np = g->plinks.n;
     lg_sort_item *keys = malloc((n ? n : 1) * sizeof *keys);
-    void **v = malloc((np ? np : 1) * sizeof *v);
-    if (!keys || !v) {
-        free(keys);
-        free(v);
+    if (!keys)
         return -1;
-    }
     lg_sort_item *at = keys;
     lg_bset_foreach(&g->seen_batch, collect_seen, &at);
-    if (lg_sort_bytes(keys, n) < 0) {
-        free(keys);
-        free(v);
-        return -1;
-    }
-    /* a key already past the retention (horizon: an event older than it
-     * behind the newest, or the newest moved on in this batch) is not kept:
-     * the compaction filter would drop it, the expiry delete it again */
-    for (size_t i = 0; i < n; i++) {
+    int rc = lg_sort_bytes(keys, n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
         const char *k = (const char *)keys[i].p;
         if (!horizon || seen_hour(k) >= horizon)
             batch_put(g, CF_SEEN, k, 16, "", 0);
     }
     free(keys);
+    return rc;
+}
+
+/* The batch's new links in key order. */
+static int put_links(lg_graph *g) {
+    size_t np = g->plinks.n;
+    void **v = malloc((np ? np : 1) * sizeof *v);
+    if (!v)
+        return -1;
     for (size_t i = 0; i < np; i++)
         v[i] = &g->plinks.v[i];
     if (np > 1)
@@ -1654,7 +1655,11 @@ static int put_sorted(lg_graph *g, int64_t horizon) {
             free(k);
     }
     free(v);
-    return sort_dirty(g);
+    return 0;
+}
+
+static int put_sorted(lg_graph *g, int64_t horizon) {
+    return put_seen(g, horizon) < 0 || put_links(g) < 0 ? -1 : sort_dirty(g);
 }
 
 int lg_graph_prepare(lg_graph *g, char *errstr, size_t errstr_size) {

@@ -1,6 +1,8 @@
 /* state/sort.c - see sort.h. */
 #include "state/sort.h"
 
+#include "state/codec.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,9 +19,7 @@ static uint64_t chunk(const lg_sort_item *it, size_t off) {
     unsigned char b[8] = {0};
     size_t left = it->n > off ? it->n - off : 0;
     memcpy(b, it->p + off, left < 8 ? left : 8);
-    return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
-           (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
-           (uint64_t)b[6] << 8 | (uint64_t)b[7];
+    return lg_be64_get(b);
 }
 
 /* memcmp then length order, from offset off (both keys at least off long). */

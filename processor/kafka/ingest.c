@@ -40,9 +40,9 @@ struct lg_ingest {
     /* pure usage records of the open batch, coalesced per identity */
     lg_coalesce usage;
     lg_wbuf ukey; /* scratch: the identity of a usage record */
-    /* per source: the open batch's usage records not (yet) published, and
-     * once they are, those folded into another (counted at the commit) */
-    int64_t usage_open[LG_SRC_COUNT], usage_folded[LG_SRC_COUNT];
+    /* per source: the open batch's usage records not published (all of
+     * them until the commit publishes the kept ones; then those folded) */
+    int64_t usage_open[LG_SRC_COUNT];
     _Atomic int64_t coalesced[LG_SRC_COUNT]; /* folded, committed batches */
     /* per-message context for the parser callbacks */
     const rd_kafka_message_t *msg;
@@ -140,13 +140,11 @@ static int produce_kept(void *opaque, int32_t part, const char *tenant, size_t t
 }
 
 /* Forgets the batch's coalesced usage (publish: produce it first; what
- * was not published was folded, and counts once the batch commits). */
+ * was not published was folded, and the commit counts it). */
 static int usage_done(lg_ingest *s, bool publish) {
     int rc = publish ? lg_coalesce_each(&s->usage, produce_kept, s) : 0;
-    for (int i = 0; i < LG_SRC_COUNT; i++) {
-        s->usage_folded[i] = publish && rc == 0 ? s->usage_open[i] : 0;
-        s->usage_open[i] = 0;
-    }
+    if (!publish)
+        memset(s->usage_open, 0, sizeof s->usage_open);
     lg_coalesce_clear(&s->usage);
     return rc;
 }
@@ -231,8 +229,8 @@ static int commit(lg_ingest *s, char *errstr, size_t errstr_size) {
     s->in_txn = false;
     if (t == LG_TXN_OK)
         for (int i = 0; i < LG_SRC_COUNT; i++)
-            s->coalesced[i] += s->usage_folded[i];
-    memset(s->usage_folded, 0, sizeof s->usage_folded);
+            s->coalesced[i] += s->usage_open[i];
+    memset(s->usage_open, 0, sizeof s->usage_open);
     if (t == LG_TXN_FATAL)
         return -1;
     if (t == LG_TXN_ABORTED) {
