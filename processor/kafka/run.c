@@ -551,18 +551,19 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
         goto cleanup;
     lg_engine_stats st;
     lg_graphstage_stats(gs, &st);
+    lg_engine_stats_add(&st, &total); /* every incarnation of the stage */
     /* the dead letters: the parse stage's, or with one stage the engine's */
     int64_t deadlettered = in ? lg_ingest_deadlettered(in) : (int64_t)st.deadlettered;
     uint64_t derived = 0;
     for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
         derived += st.derived[t];
     /* usable records per source, as `replay` counts them: those the graph
-     * stage applied (every incarnation) and those the parse stage folded */
+     * stage applied and those the parse stage folded */
     int64_t records[LG_SRC_COUNT] = {0}, coalesced = 0;
     for (int src = 1; src < LG_SRC_COUNT; src++) {
         int64_t folded = coalesced_base[src] + coalesced_count(in, src);
         coalesced += folded;
-        records[src] = (int64_t)(total.records[src] + st.records[src]) + folded;
+        records[src] = (int64_t)st.records[src] + folded;
     }
     lg_log(LG_LOG_INFO, COMP,
            "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRId64 " okta=%" PRId64
@@ -570,8 +571,8 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
            " deadlettered=%" PRId64 " derived=%" PRIu64 " restarts=%d",
            consumed_before + input_committed(in, gs),
            graph_committed_before + lg_graphstage_committed(gs), records[LG_SRC_CLOUDTRAIL],
-           records[LG_SRC_OKTA], records[LG_SRC_GITHUB], records[LG_SRC_BEDROCK],
-           st.duplicates + total.duplicates, coalesced, deadlettered, derived, restarts);
+           records[LG_SRC_OKTA], records[LG_SRC_GITHUB], records[LG_SRC_BEDROCK], st.duplicates,
+           coalesced, deadlettered, derived, restarts);
     if (o->demo && o->out) {
         lg_demo_watch_poll(watch, o->out, 200);
         fprintf(o->out, "\ndemo: %" PRId64 " input messages processed; derived events:", produced);
