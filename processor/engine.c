@@ -15,7 +15,9 @@ struct lg_engine {
     lg_graph *graph;
     lg_detect *detect;
     lg_source_ctx *src;
-    lg_engine_stats stats;
+    lg_engine_stats stats; /* committed batches */
+    lg_engine_stats open;  /* the open batch: added to stats by its commit,
+                              dropped by an abort (a redone batch counts once) */
     size_t pending;
     bool prepared;
     bool flush_held;
@@ -149,13 +151,13 @@ int lg_engine_apply(lg_engine *e, const lg_record *rec, char *errstr, size_t err
     if (seen < 0)
         return -1;
     if (seen) {
-        e->stats.duplicates++;
+        e->open.duplicates++;
         return 0;
     }
     if ((int)rec->source > 0 && (int)rec->source < LG_SRC_COUNT)
-        e->stats.records[rec->source]++;
+        e->open.records[rec->source]++;
     if (rec->failed)
-        e->stats.failed_calls++;
+        e->open.failed_calls++;
     for (size_t i = 0; i < rec->nfacts; i++)
         if ((!rec->failed || rec->facts[i].type == LG_FACT_USED) &&
             lg_graph_apply(e->graph, rec, &rec->facts[i], e->errstr, e->errstr_size) < 0)
@@ -175,7 +177,7 @@ int lg_engine_deadletter(lg_engine *e, lg_source src, const lg_origin *o, const 
         .raw = raw,
         .rawlen = rawlen,
     };
-    e->stats.deadlettered++;
+    e->open.deadlettered++;
     return lg_sink_deadletter(e->opts.deadletter, &dl, errstr, errstr_size) == LG_SINK_OK ? 0 : -1;
 }
 
@@ -187,8 +189,12 @@ static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reas
     return e->failed = -1;
 }
 
+void lg_engine_count_deadlettered(lg_engine *e) {
+    e->open.deadlettered++;
+}
+
 void lg_engine_count_messages(lg_engine *e, size_t n) {
-    e->stats.messages += n;
+    e->open.messages += n;
     e->pending += n;
 }
 
@@ -199,7 +205,7 @@ int lg_engine_process(lg_engine *e, lg_source src, const char *buf, size_t len,
     e->failed = 0;
     e->errstr = errstr;
     e->errstr_size = errstr_size;
-    e->stats.messages++;
+    e->open.messages++;
     e->pending++;
     lg_source_parse(e->src, src, buf, len, on_record, on_bad, e);
     e->origin = NULL;
@@ -215,7 +221,7 @@ static int emit_derived(void *opaque, const lg_derived *ev) {
         return -1;
     }
     if ((int)ev->type >= 0 && (int)ev->type < 8)
-        e->stats.derived[ev->type]++;
+        e->open.derived[ev->type]++;
     return 0;
 }
 
@@ -291,6 +297,8 @@ static int write_batch(lg_engine *e, const lg_pair *pos, size_t npos, char *errs
         keys[i] = pos[i].id, vals[i] = pos[i].email;
     if (lg_graph_commit(e->graph, keys, vals, npos, errstr, errstr_size) < 0)
         goto fail;
+    lg_engine_stats_add(&e->stats, &e->open);
+    e->open = (lg_engine_stats){0};
     e->stats.batches++;
     e->stats.dedupe_expired = lg_graph_seen_expired(e->graph);
     e->pending = 0;
@@ -307,6 +315,7 @@ int lg_engine_sync(lg_engine *e, char *errstr, size_t errstr_size) {
 
 void lg_engine_abort(lg_engine *e) {
     lg_graph_abort(e->graph);
+    e->open = (lg_engine_stats){0};
     e->pending = 0;
     e->prepared = false;
 }

@@ -102,6 +102,10 @@ int lg_engine_process(lg_engine *e, lg_source src, const char *buf, size_t len,
  *  Returns 0 or -1 with errstr. */
 int lg_engine_apply(lg_engine *e, const lg_record *rec, char *errstr, size_t errstr_size);
 
+/** Counts one dead letter its caller sent itself (the graph stage's
+ *  undecodable facts) into the open batch's statistics. */
+void lg_engine_count_deadlettered(lg_engine *e);
+
 /** For drivers that parse on another thread: counts n input messages into
  *  the statistics and the pending batch, as lg_engine_process does for the
  *  message it parses. */
@@ -172,6 +176,9 @@ int lg_engine_position(lg_engine *e, const char *key, char **out, char *errstr, 
 /** Number of messages processed since the last commit. */
 size_t lg_engine_pending(const lg_engine *e);
 
+/** The counts of the committed batches (borrowed from e): the open batch's
+ *  are added by its commit and dropped by lg_engine_abort, so that a batch
+ *  redone after an aborted transaction counts once. */
 const lg_engine_stats *lg_engine_get_stats(const lg_engine *e);
 
 /** Closes the engine; a pending batch is dropped. NULL is a no-op. */

@@ -48,6 +48,10 @@ const char *lg_kafka_embedded_bootstrap(const lg_kafka_embedded *e) {
     return rd_kafka_mock_cluster_bootstraps(e->mc);
 }
 
+struct rd_kafka_mock_cluster_s *lg_kafka_embedded_cluster(lg_kafka_embedded *e) {
+    return e->mc;
+}
+
 int lg_kafka_embedded_create_topic(lg_kafka_embedded *e, const char *topic, int partitions,
                                    char *errstr, size_t errstr_size) {
     rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(e->mc, topic, partitions, 1);

@@ -22,6 +22,11 @@ lg_kafka_embedded *lg_kafka_embedded_new(int brokers, const char *const *topics,
 /** "host:port,..." of the mock brokers. Borrowed from e. */
 const char *lg_kafka_embedded_bootstrap(const lg_kafka_embedded *e);
 
+/** The mock cluster itself (librdkafka/rdkafka_mock.h's
+ *  rd_kafka_mock_cluster_t, borrowed from e), for tests that make its
+ *  brokers fail requests (rd_kafka_mock_push_request_errors). */
+struct rd_kafka_mock_cluster_s *lg_kafka_embedded_cluster(lg_kafka_embedded *e);
+
 /** Creates one more topic. Returns 0 or -1 with errstr. */
 int lg_kafka_embedded_create_topic(lg_kafka_embedded *e, const char *topic, int partitions,
                                    char *errstr, size_t errstr_size);

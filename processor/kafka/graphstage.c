@@ -58,6 +58,7 @@ struct lg_graphstage {
     const char *topics[LG_SRC_COUNT];
     _Atomic int64_t per_source[LG_SRC_COUNT];
     lg_engine_stats closed_stats; /* of engines closed on revocation */
+    int64_t parse_dl_seen;        /* *opts.parse_deadlettered in the metrics */
     /* the open batch's arrivals (wall ms, from the facts' header), timed
      * against its commit for the end-to-end latency */
     lg_stage_arrivals arrived;
@@ -389,6 +390,18 @@ static void note_arrival(lg_graphstage *s, const rd_kafka_message_t *m) {
         lg_stage_arrivals_add(&s->arrived, at);
 }
 
+/* Sets the metrics' counters: every incarnation's committed batches, and
+ * with two stages the parse stage's dead letters. */
+static void update_counts(lg_graphstage *s) {
+    lg_engine_stats st;
+    lg_graphstage_stats(s, &st);
+    if (s->o->stats_base) /* the stage's earlier incarnations: counters go on */
+        lg_engine_stats_add(&st, s->o->stats_base);
+    s->parse_dl_seen = s->o->parse_deadlettered ? *s->o->parse_deadlettered : 0;
+    st.deadlettered += (uint64_t)s->parse_dl_seen;
+    lg_metrics_std_update(s->o->metrics, &st);
+}
+
 /* Commits the open transaction: derived events and changelog of every
  * partition with pending records, then the facts offsets; then RocksDB.
  * Returns 0, 1 (aborted) or -1 (fatal). */
@@ -487,13 +500,9 @@ static int commit(lg_graphstage *s, char *errstr, size_t errstr_size) {
     rd_kafka_topic_partition_list_destroy(s->batch);
     s->batch = rd_kafka_topic_partition_list_new(8);
     if (s->o->metrics) {
-        lg_engine_stats st;
-        lg_graphstage_stats(s, &st);
-        if (s->o->stats_base) /* the stage's earlier incarnations: counters go on */
-            lg_engine_stats_add(&st, s->o->stats_base);
         /* next to the counts of what it times */
         lg_stage_arrivals_observe(&s->arrived, s->o->metrics->e2e_latency, visible);
-        lg_metrics_std_update(s->o->metrics, &st);
+        update_counts(s);
         lg_metric_observe(s->o->metrics->commit_latency, NULL,
                           (double)(lg_mono_ms() - t0) / 1000.0);
         lg_metric_set(s->o->metrics->last_commit, NULL, (double)lg_wall_ms() / 1000.0);
@@ -687,6 +696,7 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
                                 .rawlen = m->len};
             if (lg_sink_deadletter(s->sink, &dl, errstr, errstr_size) != LG_SINK_OK)
                 rc = -1;
+            lg_engine_count_deadlettered(pt->engine);
         } else {
             rc = lg_engine_apply(pt->engine, &rec, errstr, errstr_size);
         }
@@ -729,6 +739,9 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
     }
     if (due || force)
         return commit(s, errstr, errstr_size);
+    /* a batch of the parse stage's that was all dead letters sent no fact */
+    if (s->o->metrics && s->o->parse_deadlettered && *s->o->parse_deadlettered != s->parse_dl_seen)
+        update_counts(s);
     return 0;
 }
 

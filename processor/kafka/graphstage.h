@@ -60,7 +60,11 @@ typedef struct lg_graphstage_opts {
                                           stage's earlier incarnations, so that the
                                           counters never go back); borrowed, may be
                                           NULL; not changed while the stage runs */
-    bool single;                       /* processing.stages = 1: see below */
+    /* two stages: the parse stage's committed dead letters (lg_ingest_opts
+     * .deadlettered), counted in lineaged_deadlettered_total; borrowed, may
+     * be NULL */
+    const _Atomic int64_t *parse_deadlettered;
+    bool single; /* processing.stages = 1: see below */
 } lg_graphstage_opts;
 
 /** Creates the consumer and the transactional producer. NULL with errstr. */

@@ -33,7 +33,9 @@ struct lg_ingest {
     bool in_txn;
     int64_t batch_started_ms, batch_msgs;
     /* read by the controlling thread while the stage runs on its own */
-    _Atomic int64_t consumed, committed, last_msg_ms, deadlettered;
+    _Atomic int64_t consumed, committed, last_msg_ms;
+    _Atomic int64_t *deadlettered; /* opts.deadlettered */
+    int64_t deadlettered_open;     /* the open batch's dead letters */
     _Atomic int64_t per_source[LG_SRC_COUNT];
     int fatal;
     lg_wbuf enc;
@@ -202,7 +204,7 @@ static int on_bad(void *opaque, const char *raw, size_t rawlen, const char *reas
                         .rawlen = rawlen};
     if (lg_sink_deadletter(s->sink, &dl, s->err, sizeof s->err) != LG_SINK_OK)
         return s->failed = -1;
-    s->deadlettered++;
+    s->deadlettered_open++;
     return 0;
 }
 
@@ -227,10 +229,14 @@ static int commit(lg_ingest *s, char *errstr, size_t errstr_size) {
             lg_stage_phase(ph, "parse", "txn", t0);
     }
     s->in_txn = false;
-    if (t == LG_TXN_OK)
+    if (t == LG_TXN_OK) {
         for (int i = 0; i < LG_SRC_COUNT; i++)
             s->coalesced[i] += s->usage_open[i];
+        if (s->deadlettered)
+            *s->deadlettered += s->deadlettered_open;
+    }
     memset(s->usage_open, 0, sizeof s->usage_open);
+    s->deadlettered_open = 0;
     if (t == LG_TXN_FATAL)
         return -1;
     if (t == LG_TXN_ABORTED) {
@@ -273,6 +279,7 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
     s->c = c;
     s->tenants = o->tenants;
     s->metrics = o->metrics;
+    s->deadlettered = o->deadlettered;
     const char *topics[LG_SRC_COUNT];
     size_t nt = lg_stage_input_topics(c, s->topics, topics);
     s->batch = rd_kafka_topic_partition_list_new(8);
@@ -382,10 +389,6 @@ int64_t lg_ingest_coalesced(const lg_ingest *s, int src) {
 
 rd_kafka_t *lg_ingest_consumer(lg_ingest *s) {
     return s->consumer;
-}
-
-int64_t lg_ingest_deadlettered(const lg_ingest *s) {
-    return s->deadlettered;
 }
 
 int64_t lg_ingest_last_message_ms(const lg_ingest *s) {

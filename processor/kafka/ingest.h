@@ -34,6 +34,10 @@ typedef struct lg_ingest_opts {
     const char *bootstrap;
     const lg_pairs *tenants;       /* source tenant -> tenant; may be NULL */
     const lg_metrics_std *metrics; /* its commits' phases; borrowed, may be NULL */
+    _Atomic int64_t *deadlettered; /* each commit adds its batch's dead letters
+                                      (an aborted batch's are not counted): the
+                                      caller's counter, kept across the stage's
+                                      incarnations; borrowed, may be NULL */
 } lg_ingest_opts;
 
 /** Creates the consumer and the transactional producer (fencing a previous
@@ -62,9 +66,6 @@ int64_t lg_ingest_coalesced(const lg_ingest *s, int src);
 
 /** The stage's consumer (borrowed), e.g. for consumer-lag metrics. */
 rd_kafka_t *lg_ingest_consumer(lg_ingest *s);
-
-/** Unusable messages sent to the dead-letter topic (committed or pending). */
-int64_t lg_ingest_deadlettered(const lg_ingest *s);
 
 /** Monotonic ms of the last message received (0: none). */
 int64_t lg_ingest_last_message_ms(const lg_ingest *s);

@@ -419,6 +419,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     int rc = -1, restarts = 0;
     int64_t consumed_before = 0, graph_committed_before = 0;
     lg_engine_stats total = {0};
+    _Atomic int64_t parse_deadlettered = 0; /* every incarnation's committed */
     lg_metrics *metrics = o->metrics ? o->metrics : lg_metrics_new();
     lg_metrics_std std;
     lg_api *api = NULL;
@@ -439,7 +440,11 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     if (o->demo)
         eo.ownerless_hold_ms = DEMO_OWNERLESS_HOLD_MS;
     bool json = o->demo || strcmp(c->output_format, "json") == 0;
-    lg_ingest_opts io = {.config = c, .bootstrap = bootstrap, .tenants = &tenants, .metrics = &std};
+    lg_ingest_opts io = {.config = c,
+                         .bootstrap = bootstrap,
+                         .tenants = &tenants,
+                         .metrics = &std,
+                         .deadlettered = &parse_deadlettered};
     lg_graphstage_opts go = {.config = c,
                              .bootstrap = bootstrap,
                              .state_dir = state_dir,
@@ -447,6 +452,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                              .json = json,
                              .metrics = &std,
                              .stats_base = &total,
+                             .parse_deadlettered = &parse_deadlettered,
                              .single = c->processing_stages == 1};
     go.feed = api ? lg_api_feed_sink(api) : NULL;
     if (open_stages(&io, &go, &in, &gs, errstr, errstr_size) != 0)
@@ -552,8 +558,9 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     lg_engine_stats st;
     lg_graphstage_stats(gs, &st);
     lg_engine_stats_add(&st, &total); /* every incarnation of the stage */
-    /* the dead letters: the parse stage's, or with one stage the engine's */
-    int64_t deadlettered = in ? lg_ingest_deadlettered(in) : (int64_t)st.deadlettered;
+    /* the dead letters: the parse stage's, and the graph stage's (with one
+     * stage its engine's unusable input, else undecodable facts) */
+    int64_t deadlettered = parse_deadlettered + (int64_t)st.deadlettered;
     uint64_t derived = 0;
     for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
         derived += st.derived[t];

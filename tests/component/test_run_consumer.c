@@ -18,6 +18,7 @@
 #include "tests/testutil.h"
 
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,8 +274,7 @@ static void test_consume_derive_deadletter_commit(void **state) {
  * sent to a transaction without storing them (the group's committed
  * offsets read back as none), so the offsets and the restart are proven
  * against a real broker (tests/integration/test_eos_single.sh). */
-static void test_single_stage_exactly_once(void **state) {
-    fixture *f = *state;
+static void single_stage(fixture *f) {
     char err[512];
     assert_int_equal(
         lg_config_set(f->cfg, "processing.guarantee", "exactly_once", err, sizeof(err)), 0);
@@ -286,6 +286,11 @@ static void test_single_stage_exactly_once(void **state) {
     assert_int_equal(lg_config_set(f->cfg, "topics.create", "false", err, sizeof(err)), 0);
     assert_int_equal(lg_kafka_embedded_create_topic(f->emb, "lg.changelog", 1, err, sizeof(err)),
                      0);
+}
+
+static void test_single_stage_exactly_once(void **state) {
+    fixture *f = *state;
+    single_stage(f);
     check_run(f, false);
     /* the state changes went to the changelog; no facts topic exists */
     int got = 0;
@@ -305,10 +310,49 @@ static void test_single_stage_exactly_once(void **state) {
     rd_kafka_destroy(rk);
 }
 
+/* An aborted transaction: the mock broker fails the stage's first produce
+ * request, the transaction aborts, the stage is started again and redoes
+ * the batch from the committed offsets. The counters count the redone
+ * batch once: the aborted one's records, dead letter and derived events
+ * were never committed. */
+static void test_aborted_transaction_counts_once(void **state) {
+    fixture *f = *state;
+    single_stage(f);
+    char *path =
+        tu_sample_path("cloudtrail/stratus-red-team/aws.persistence.iam-create-admin-user.json");
+    size_t len = 0;
+    char *admin = tu_read_file(path, &len);
+    assert_non_null(admin);
+    int records = 0; /* the file's CloudTrail records */
+    for (const char *p = admin; (p = strstr(p, "\"eventID\"")); p++)
+        records++;
+    assert_true(records > 1);
+    produce(f->bootstrap, "okta", POISON, strlen(POISON));
+    produce(f->bootstrap, "cloudtrail", admin, len);
+    /* the next produce request, the stage's derived event, dead letter and
+     * changelog, fails for good (ApiKey 0: Produce) */
+    rd_kafka_mock_push_request_errors(lg_kafka_embedded_cluster(f->emb), 0, 1,
+                                      RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+
+    run_daemon(f, 2);
+
+    assert_true(sample(f->metrics, "lineaged_errors_total{kind=\"stage_restart\"}") == 1);
+    assert_true(sample(f->metrics, "lineaged_records_total{source=\"cloudtrail\"}") == records);
+    assert_true(sample(f->metrics, "lineaged_deadlettered_total") == 1);
+    assert_true(sample(f->metrics, "lineaged_batches_total") >= 1);
+    /* the redone batch's input was read twice, and says so */
+    assert_true(sample(f->metrics, "lineaged_input_messages_total{source=\"okta\"}") == 2);
+    assert_true(sample(f->metrics,
+                       "lineaged_derived_events_total{type=\"privileged_key.ownerless\"}") == 1);
+    free(admin);
+    free(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_consume_derive_deadletter_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_stage_exactly_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aborted_transaction_counts_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

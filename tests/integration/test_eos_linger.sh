@@ -52,14 +52,15 @@ start_with() {
 # fact the graph stage committed (each usable record or duplicate, as its
 # engines count them) was timed from its input's Kafka timestamp
 # (kcat's produce time, after T0) to its commit (before now), and both
-# stages timed each phase of their commits.
+# stages timed each phase of their commits. The scenario's one poison
+# message, dead-lettered by the parse stage, is counted once.
 check_metrics() {
     local name=$1 t0=$2 url elapsed seen="" now deadline=$(($(now_ms) + 20000))
     url=$(sed -n 's#.*HTTP API and lineage map at \(http://[^ ]*\).*#\1#p' "$WORK/$name-i1.log" |
         tail -n 1)
     # until two scrapes 300 ms apart agree (the last batches are committed)
     while :; do
-        curl -sf "${url}metrics" | grep -E '^lineaged_(end_to_end|commit_phase|records_total|duplicates_total)' \
+        curl -sf "${url}metrics" | grep -E '^lineaged_(end_to_end|commit_phase|records_total|duplicates_total|deadlettered_total)' \
             >"$WORK/$name.metrics"
         elapsed=$(($(now_ms) - t0))
         now=$(awk '/_count|_total/ { s = s $2 " " } END { print s }' "$WORK/$name.metrics")
@@ -73,6 +74,7 @@ check_metrics() {
         /^lineaged_end_to_end_latency_seconds_count / { count = $2 }
         /^lineaged_end_to_end_latency_seconds_sum / { sum = $2 }
         /^lineaged_(records|duplicates)_total/ { records += $2 }
+        /^lineaged_deadlettered_total / { dead = $2 }
         /^lineaged_commit_phase_seconds_count/ { phases[$1] = $2 }
         END {
             split("parse produce,parse flush,parse txn,graph prepare,graph produce," \
@@ -86,6 +88,7 @@ check_metrics() {
                 printf "%d facts timed, %d records (and duplicates) committed\n", count, records
                 exit
             }
+            if (dead != 1) { printf "lineaged_deadlettered_total %s, not 1\n", dead; exit }
             mean = sum / count
             if (mean <= 0 || mean * 1000 > elapsed) {
                 printf "mean end-to-end %.3f s outside (0, %.3f] s\n", mean, elapsed / 1000; exit
@@ -93,7 +96,7 @@ check_metrics() {
             printf "ok %d facts timed, mean %.0f ms (within %d ms)\n", count, mean * 1000, elapsed
         }' "$WORK/$name.metrics")
     if [[ $verdict == ok* ]]; then
-        ok "$1: /metrics: ${verdict#ok }; every commit phase of both stages timed"
+        ok "$1: /metrics: ${verdict#ok }; every commit phase of both stages timed; the poison message counted"
     else
         bad "$1: /metrics: $verdict (see $WORK/$name.metrics)"
     fi
