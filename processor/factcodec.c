@@ -53,11 +53,16 @@ int lg_factcodec_encode(const lg_record *rec, lg_wbuf *w) {
     return w->oom ? -1 : 0;
 }
 
-lg_source lg_factcodec_source(const void *buf, size_t len) {
-    const unsigned char *p = buf;
-    if (len < 3 || p[0] != LG_FACTCODEC_VERSION || p[1] >= LG_SRC_COUNT)
+lg_source lg_factcodec_head(const void *buf, size_t len, bool *failed) {
+    lg_rbuf r = {buf, len, 2, false};
+    *failed = false;
+    if (len < 3 || r.p[0] != LG_FACTCODEC_VERSION || r.p[1] >= LG_SRC_COUNT)
         return LG_SRC_NONE;
-    return (lg_source)p[1];
+    lg_rbuf_i64(&r); /* the event time */
+    if (r.err || r.off >= r.n)
+        return LG_SRC_NONE;
+    *failed = r.p[r.off] != 0;
+    return (lg_source)r.p[1];
 }
 
 int lg_factcodec_decode(const void *buf, size_t len, lg_record *rec) {

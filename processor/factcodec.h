@@ -23,9 +23,10 @@
 /** Appends rec's encoding to w. Returns 0, or -1 on ENOMEM (w->oom). */
 int lg_factcodec_encode(const lg_record *rec, lg_wbuf *w);
 
-/** The source of the record encoded in buf[0..len) (without decoding the
- *  rest), or LG_SRC_NONE when it is not one of this version. */
-lg_source lg_factcodec_source(const void *buf, size_t len);
+/** The source of the record encoded in buf[0..len), from its header alone
+ *  (the rest is not decoded), and in *failed whether it is a failed call;
+ *  LG_SRC_NONE and false when buf is not a record of this version. */
+lg_source lg_factcodec_head(const void *buf, size_t len, bool *failed);
 
 /** Decodes buf[0..len) into *rec: its header and rec->facts[0..nfacts)
  *  (the facts after them are not touched). Returns 0, or -1 on a malformed

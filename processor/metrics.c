@@ -389,8 +389,8 @@ int lg_metrics_std_init(lg_metrics *m, lg_metrics_std *s) {
         NULL, NULL, 0);
     s->failed_calls = lg_metrics_family(
         m, LG_METRIC_COUNTER, "lineaged_failed_calls_total",
-        "Records of failed calls (errorCode) applied: they create nothing (with two "
-        "stages, failed calls among the folded usage are not counted here).",
+        "Records of failed calls (errorCode): they create nothing (with two stages, "
+        "those among the usage the parse stage folded are counted too).",
         NULL, NULL, 0);
     s->deadlettered =
         lg_metrics_family(m, LG_METRIC_COUNTER, "lineaged_deadlettered_total",

@@ -58,7 +58,7 @@ struct lg_graphstage {
     const char *topics[LG_SRC_COUNT];
     _Atomic int64_t per_source[LG_SRC_COUNT];
     lg_engine_stats closed_stats; /* of engines closed on revocation */
-    int64_t parse_dl_seen;        /* *opts.parse_deadlettered in the metrics */
+    int64_t parse_seen;           /* opts.parse_counts' sum in the metrics */
     /* the open batch's arrivals (wall ms, from the facts' header), timed
      * against its commit for the end-to-end latency */
     lg_stage_arrivals arrived;
@@ -390,15 +390,25 @@ static void note_arrival(lg_graphstage *s, const rd_kafka_message_t *m) {
         lg_stage_arrivals_add(&s->arrived, at);
 }
 
+/* The sum of the parse stage's counts: whether they changed. */
+static int64_t parse_sum(const lg_graphstage *s) {
+    const lg_stage_counts *pc = s->o->parse_counts;
+    return pc ? pc->deadlettered + pc->failed_folded : 0;
+}
+
 /* Sets the metrics' counters: every incarnation's committed batches, and
- * with two stages the parse stage's dead letters. */
+ * with two stages what the parse stage counted. */
 static void update_counts(lg_graphstage *s) {
     lg_engine_stats st;
     lg_graphstage_stats(s, &st);
     if (s->o->stats_base) /* the stage's earlier incarnations: counters go on */
         lg_engine_stats_add(&st, s->o->stats_base);
-    s->parse_dl_seen = s->o->parse_deadlettered ? *s->o->parse_deadlettered : 0;
-    st.deadlettered += (uint64_t)s->parse_dl_seen;
+    const lg_stage_counts *pc = s->o->parse_counts;
+    s->parse_seen = parse_sum(s);
+    if (pc) {
+        st.deadlettered += (uint64_t)pc->deadlettered;
+        st.failed_calls += (uint64_t)pc->failed_folded;
+    }
     lg_metrics_std_update(s->o->metrics, &st);
 }
 
@@ -739,8 +749,9 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
     }
     if (due || force)
         return commit(s, errstr, errstr_size);
-    /* a batch of the parse stage's that was all dead letters sent no fact */
-    if (s->o->metrics && s->o->parse_deadlettered && *s->o->parse_deadlettered != s->parse_dl_seen)
+    /* the parse stage committed counts that came with no fact (dead letters,
+     * folded failed calls) */
+    if (s->o->metrics && parse_sum(s) != s->parse_seen)
         update_counts(s);
     return 0;
 }

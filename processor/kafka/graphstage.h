@@ -37,6 +37,7 @@
 
 #include "processor/config.h"
 #include "processor/engine.h"
+#include "processor/kafka/stage.h"
 #include "processor/metrics.h"
 
 #include <librdkafka/rdkafka.h>
@@ -60,10 +61,10 @@ typedef struct lg_graphstage_opts {
                                           stage's earlier incarnations, so that the
                                           counters never go back); borrowed, may be
                                           NULL; not changed while the stage runs */
-    /* two stages: the parse stage's committed dead letters (lg_ingest_opts
-     * .deadlettered), counted in lineaged_deadlettered_total; borrowed, may
-     * be NULL */
-    const _Atomic int64_t *parse_deadlettered;
+    /* two stages: the parse stage's counts (lg_ingest_opts.counts), added to
+     * lineaged_deadlettered_total and lineaged_failed_calls_total; borrowed,
+     * may be NULL */
+    const lg_stage_counts *parse_counts;
     bool single; /* processing.stages = 1: see below */
 } lg_graphstage_opts;
 

@@ -34,8 +34,8 @@ struct lg_ingest {
     int64_t batch_started_ms, batch_msgs;
     /* read by the controlling thread while the stage runs on its own */
     _Atomic int64_t consumed, committed, last_msg_ms;
-    _Atomic int64_t *deadlettered; /* opts.deadlettered */
-    int64_t deadlettered_open;     /* the open batch's dead letters */
+    lg_stage_counts *counts;   /* opts.counts */
+    int64_t deadlettered_open; /* the open batch's dead letters */
     _Atomic int64_t per_source[LG_SRC_COUNT];
     int fatal;
     lg_wbuf enc;
@@ -45,6 +45,7 @@ struct lg_ingest {
     /* per source: the open batch's usage records not published (all of
      * them until the commit publishes the kept ones; then those folded) */
     int64_t usage_open[LG_SRC_COUNT];
+    int64_t failed_open;                     /* failed calls among them */
     _Atomic int64_t coalesced[LG_SRC_COUNT]; /* folded, committed batches */
     /* per-message context for the parser callbacks */
     const rd_kafka_message_t *msg;
@@ -135,9 +136,12 @@ static void usage_key(lg_wbuf *w, lg_str tenant, const lg_record *rec) {
 static int produce_kept(void *opaque, int32_t part, const char *tenant, size_t tlen,
                         int64_t arrived, const void *rec, size_t rlen) {
     lg_ingest *s = opaque;
-    lg_source src = lg_factcodec_source(rec, rlen);
+    bool failed;
+    lg_source src = lg_factcodec_head(rec, rlen, &failed);
     if (src != LG_SRC_NONE)
         s->usage_open[src]--;
+    if (failed)
+        s->failed_open--;
     return produce_fact(s, part, tenant, tlen, arrived, rec, rlen);
 }
 
@@ -145,8 +149,10 @@ static int produce_kept(void *opaque, int32_t part, const char *tenant, size_t t
  * was not published was folded, and the commit counts it). */
 static int usage_done(lg_ingest *s, bool publish) {
     int rc = publish ? lg_coalesce_each(&s->usage, produce_kept, s) : 0;
-    if (!publish)
+    if (!publish) {
         memset(s->usage_open, 0, sizeof s->usage_open);
+        s->failed_open = 0;
+    }
     lg_coalesce_clear(&s->usage);
     return rc;
 }
@@ -180,6 +186,8 @@ static int on_record(void *opaque, const lg_record *rec, const char *raw, size_t
         }
         if ((int)rec->source > 0 && (int)rec->source < LG_SRC_COUNT)
             s->usage_open[rec->source]++;
+        if (rec->failed)
+            s->failed_open++;
         return 0;
     }
     return produce_fact(s, part, tenant.p, tenant.n, s->arrived, s->enc.p, s->enc.n)
@@ -232,11 +240,13 @@ static int commit(lg_ingest *s, char *errstr, size_t errstr_size) {
     if (t == LG_TXN_OK) {
         for (int i = 0; i < LG_SRC_COUNT; i++)
             s->coalesced[i] += s->usage_open[i];
-        if (s->deadlettered)
-            *s->deadlettered += s->deadlettered_open;
+        if (s->counts) {
+            s->counts->deadlettered += s->deadlettered_open;
+            s->counts->failed_folded += s->failed_open;
+        }
     }
     memset(s->usage_open, 0, sizeof s->usage_open);
-    s->deadlettered_open = 0;
+    s->deadlettered_open = s->failed_open = 0;
     if (t == LG_TXN_FATAL)
         return -1;
     if (t == LG_TXN_ABORTED) {
@@ -279,7 +289,7 @@ lg_ingest *lg_ingest_new(const lg_ingest_opts *o, char *errstr, size_t errstr_si
     s->c = c;
     s->tenants = o->tenants;
     s->metrics = o->metrics;
-    s->deadlettered = o->deadlettered;
+    s->counts = o->counts;
     const char *topics[LG_SRC_COUNT];
     size_t nt = lg_stage_input_topics(c, s->topics, topics);
     s->batch = rd_kafka_topic_partition_list_new(8);

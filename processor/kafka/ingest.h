@@ -20,6 +20,7 @@
 #define LG_PROCESSOR_KAFKA_INGEST_H
 
 #include "processor/config.h"
+#include "processor/kafka/stage.h"
 #include "processor/metrics.h"
 
 #include <librdkafka/rdkafka.h>
@@ -34,10 +35,8 @@ typedef struct lg_ingest_opts {
     const char *bootstrap;
     const lg_pairs *tenants;       /* source tenant -> tenant; may be NULL */
     const lg_metrics_std *metrics; /* its commits' phases; borrowed, may be NULL */
-    _Atomic int64_t *deadlettered; /* each commit adds its batch's dead letters
-                                      (an aborted batch's are not counted): the
-                                      caller's counter, kept across the stage's
-                                      incarnations; borrowed, may be NULL */
+    lg_stage_counts *counts;       /* each commit adds its batch's; borrowed,
+                                      may be NULL */
 } lg_ingest_opts;
 
 /** Creates the consumer and the transactional producer (fencing a previous

@@ -419,7 +419,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     int rc = -1, restarts = 0;
     int64_t consumed_before = 0, graph_committed_before = 0;
     lg_engine_stats total = {0};
-    _Atomic int64_t parse_deadlettered = 0; /* every incarnation's committed */
+    lg_stage_counts parse_counts = {0}; /* every incarnation's committed batches */
     lg_metrics *metrics = o->metrics ? o->metrics : lg_metrics_new();
     lg_metrics_std std;
     lg_api *api = NULL;
@@ -444,7 +444,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                          .bootstrap = bootstrap,
                          .tenants = &tenants,
                          .metrics = &std,
-                         .deadlettered = &parse_deadlettered};
+                         .counts = &parse_counts};
     lg_graphstage_opts go = {.config = c,
                              .bootstrap = bootstrap,
                              .state_dir = state_dir,
@@ -452,7 +452,7 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
                              .json = json,
                              .metrics = &std,
                              .stats_base = &total,
-                             .parse_deadlettered = &parse_deadlettered,
+                             .parse_counts = &parse_counts,
                              .single = c->processing_stages == 1};
     go.feed = api ? lg_api_feed_sink(api) : NULL;
     if (open_stages(&io, &go, &in, &gs, errstr, errstr_size) != 0)
@@ -555,12 +555,13 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     if ((in && lg_ingest_step(in, 0, true, errstr, errstr_size) != 0) ||
         lg_graphstage_step(gs, 0, true, errstr, errstr_size) != 0)
         goto cleanup;
+    update_inputs(&std, in_base, coalesced_base, in, gs); /* the last reads too */
     lg_engine_stats st;
     lg_graphstage_stats(gs, &st);
     lg_engine_stats_add(&st, &total); /* every incarnation of the stage */
     /* the dead letters: the parse stage's, and the graph stage's (with one
      * stage its engine's unusable input, else undecodable facts) */
-    int64_t deadlettered = parse_deadlettered + (int64_t)st.deadlettered;
+    int64_t deadlettered = parse_counts.deadlettered + (int64_t)st.deadlettered;
     uint64_t derived = 0;
     for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
         derived += st.derived[t];
@@ -575,11 +576,12 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     lg_log(LG_LOG_INFO, COMP,
            "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRId64 " okta=%" PRId64
            " github=%" PRId64 " bedrock=%" PRId64 " duplicates=%" PRIu64 " coalesced=%" PRId64
-           " deadlettered=%" PRId64 " derived=%" PRIu64 " restarts=%d",
+           " failed_calls=%" PRId64 " deadlettered=%" PRId64 " derived=%" PRIu64 " restarts=%d",
            consumed_before + input_committed(in, gs),
            graph_committed_before + lg_graphstage_committed(gs), records[LG_SRC_CLOUDTRAIL],
            records[LG_SRC_OKTA], records[LG_SRC_GITHUB], records[LG_SRC_BEDROCK], st.duplicates,
-           coalesced, deadlettered, derived, restarts);
+           coalesced, (int64_t)st.failed_calls + parse_counts.failed_folded, deadlettered, derived,
+           restarts);
     if (o->demo && o->out) {
         lg_demo_watch_poll(watch, o->out, 200);
         fprintf(o->out, "\ndemo: %" PRId64 " input messages processed; derived events:", produced);

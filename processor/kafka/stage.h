@@ -63,6 +63,16 @@ rd_kafka_t *lg_stage_open_consumer(const lg_config *c, const char *bootstrap, co
  *  the rebalance callback) and destroys it. consumer NULL: nothing. */
 void lg_stage_close_consumer(rd_kafka_t *consumer, lg_fetchwake *wake);
 
+/** What the parse stage's committed batches did that the graph stage never
+ *  sees, kept by `run` across the stages' incarnations (each parse-stage
+ *  commit adds its batch's; an aborted batch adds nothing) and put in the
+ *  metrics by the graph stage. */
+typedef struct lg_stage_counts {
+    _Atomic int64_t deadlettered;  /* unusable input sent to the dead-letter topic */
+    _Atomic int64_t failed_folded; /* failed calls among the usage records folded
+                                      into another use of the same identity */
+} lg_stage_counts;
+
 /** Whether an open batch of msgs messages started at started_ms is full:
  *  batch.max.messages or batch.max.ms reached (also under a backlog). With
  *  dry set (a poll came back empty) it is also due once no input came for

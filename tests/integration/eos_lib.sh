@@ -245,7 +245,7 @@ eos_reference() {
 # and those the parse stage folded into another use) and the duplicates;
 # and the parse stage did fold some usage.
 eos_check_counts() {
-    local name=$1 inst=$2 pick='(cloudtrail|okta|github|bedrock|duplicates)=[0-9]+' run rep
+    local name=$1 inst=$2 pick='(cloudtrail|okta|github|bedrock|duplicates|failed_calls)=[0-9]+' run rep
     run=$(grep -o 'run: stopped: .*' "$WORK/$name-$inst.log" | tail -n 1)
     rm -rf "$WORK/replay-$name"
     "$LG_BIN" replay --state "$WORK/replay-$name" cloudtrail:"$WORK/scenario/cloudtrail.jsonl" \

@@ -4,8 +4,9 @@
 Writes <out>/{cloudtrail,okta,github,bedrock}.jsonl: people are created in
 Okta; each creates IAM users, access keys, a GitHub token and sometimes a
 Bedrock agent (CloudTrail, through an IAM Identity Center session); their keys
-and agents are used; some people leave (Okta deactivation) and their keys and
-agents keep being used. CloudTrail creation records of some people arrive
+and agents are used (one key use in twenty is a denied call); some people
+leave (Okta deactivation) and their keys and agents keep being used.
+CloudTrail creation records of some people arrive
 late (after their departure and after their keys' use), some records are
 delivered twice, and usage is shuffled. The story avoids conditions that
 later data would contradict, so the set of derived events does not depend on
@@ -165,9 +166,13 @@ def main():
         k, name, owner = rnd.choice(keys)
         who = {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCT}:user/{name}",
                "userName": name, "accountId": ACCT, "accessKeyId": k}
-        uses.append(ct_rec(uid(), t, rnd.choice(["ListBuckets", "GetObject", "DescribeInstances",
-                                                 "GetCallerIdentity"]), who, {}, None,
-                           source="s3.amazonaws.com"))
+        use = ct_rec(uid(), t, rnd.choice(["ListBuckets", "GetObject", "DescribeInstances",
+                                           "GetCallerIdentity"]), who, {}, None,
+                     source="s3.amazonaws.com")
+        if n % 20 == 7:  # a denied call: a use all the same, counted as a failed call
+            use["errorCode"] = "AccessDenied"
+            use["errorMessage"] = "User is not authorized to perform this action"
+        uses.append(use)
     rnd.shuffle(uses)
     ct.extend(uses)
     ct.extend(late)

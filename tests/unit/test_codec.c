@@ -142,6 +142,23 @@ static void test_factcodec_round_trip(void **state) {
         assert_str(a->object, b->object);
         assert_str(a->detail, b->detail);
     }
+    /* the header alone: source and failed, whatever the time's length */
+    bool failed = false;
+    assert_int_equal(lg_factcodec_head(w.p, w.n, &failed), LG_SRC_CLOUDTRAIL);
+    assert_true(failed);
+    lg_wbuf w2 = {0};
+    in.source = LG_SRC_OKTA;
+    in.failed = false;
+    in.time_ms = INT64_MAX; /* the longest varint */
+    assert_int_equal(lg_factcodec_encode(&in, &w2), 0);
+    assert_int_equal(lg_factcodec_head(w2.p, w2.n, &failed), LG_SRC_OKTA);
+    assert_false(failed);
+    for (size_t cut = 0; cut < 13; cut++) { /* version, source, 10-byte time: failed is byte 12 */
+        failed = true;
+        assert_int_equal(lg_factcodec_head(w2.p, cut, &failed), LG_SRC_NONE);
+        assert_false(failed);
+    }
+    lg_wbuf_free(&w2);
     unsigned char untouched[sizeof(lg_fact)];
     memset(untouched, 0xab, sizeof untouched);
     assert_memory_equal(&out->facts[3], untouched, sizeof untouched);
