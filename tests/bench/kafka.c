@@ -36,8 +36,9 @@
  *       the sum of GROUP's committed offsets on the topics, once two reads
  *       300 ms apart agree (no commit in flight).
  *   lg_bench_kafka latency -b BOOT --derived T --cloudtrail T --okta T
- *                          --rate R --seconds S [--probes-per-s P] [--settle S]
- *                          [--warmup-timeout S] [--drain-timeout S] TOPIC=FILE...
+ *                          --rate R --seconds S [--windows N] [--probes-per-s P]
+ *                          [--settle S] [--warmup-timeout S] [--drain-timeout S]
+ *                          TOPIC=FILE...
  *       end-to-end latency: produces the background files (interleaved by
  *       line count, so they end together; each wraps around) at R
  *       messages/s for S seconds; P of those messages a second are probes:
@@ -55,6 +56,10 @@
  *       runs for that many seconds first; its probes are reported apart
  *       (settle_*), not in the figures: the broker's JIT and lineaged adapt
  *       to a new kind of load, which a steady-state latency leaves out.
+ *       With --windows N the timed phase is N windows of S seconds in a
+ *       row, each also reported alone (window_stats: its probes, p50, p99,
+ *       max and rate), so that a figure can be the median of N windows;
+ *       the top-level figures cover every window's probes.
  *
  * Every command prints one JSON object on stdout. Exit 0 on success, 1 on a
  * Kafka error or timeout (the JSON says which), 2 on a usage error.
@@ -837,16 +842,19 @@ static const char *lat_load(lat *L, bg *b, rd_kafka_topic_t *ct, double rate, in
     return NULL;
 }
 
+#define MAX_WINDOWS 16
+
 static int cmd_latency(const char *boot, const char *derived, const char *ct_topic,
-                       const char *okta_topic, double rate, double seconds, double probes_per_s,
-                       double settle_s, double warmup_s, double drain_s, char **args, int nargs) {
+                       const char *okta_topic, double rate, double seconds, int windows,
+                       double probes_per_s, double settle_s, double warmup_s, double drain_s,
+                       char **args, int nargs) {
     lat L = {0};
     bg b = {0};
     pthread_mutex_init(&L.mu, NULL);
     snprintf(
         L.nonce, sizeof L.nonce, "%012" PRIx64,
         (uint64_t)(((uint64_t)wall_ms() * 1000 + (uint64_t)getpid() % 1000) & 0xffffffffffffu));
-    L.nprobes = (int)(probes_per_s * (settle_s + seconds)) + 2;
+    L.nprobes = (int)(probes_per_s * (settle_s + windows * seconds)) + 2;
     L.sent = malloc(sizeof(double) * (size_t)L.nprobes);
     L.dlvd = malloc(sizeof(double) * (size_t)L.nprobes);
     L.recv = malloc(sizeof(double) * (size_t)L.nprobes);
@@ -854,6 +862,9 @@ static int cmd_latency(const char *boot, const char *derived, const char *ct_top
                    .s = malloc(sizeof(double) * (size_t)L.nprobes)};
     lat_stats w = {.d = malloc(sizeof(double) * (size_t)L.nprobes),
                    .s = malloc(sizeof(double) * (size_t)L.nprobes)};
+    int wfirst[MAX_WINDOWS] = {0}, wlast[MAX_WINDOWS] = {0}, nwin = 0;
+    double wrate[MAX_WINDOWS] = {0};
+    char wjson[MAX_WINDOWS * 128] = "";
     pthread_t tp, tc;
     bool threads = false;
     int rc = 1, probes = 0, seen = 0, first = 1; /* first: the first measured probe */
@@ -965,8 +976,12 @@ static int cmd_latency(const char *boot, const char *derived, const char *ct_top
     if (settle_s > 0)
         failed = lat_load(&L, &b, ct, rate, every, settle_s, &probes, &background, &settle_rate);
     first = probes + 1;
-    if (!failed)
-        failed = lat_load(&L, &b, ct, rate, every, seconds, &probes, &background, &achieved);
+    for (; nwin < windows && !failed; nwin++) {
+        wfirst[nwin] = probes + 1;
+        failed = lat_load(&L, &b, ct, rate, every, seconds, &probes, &background, &wrate[nwin]);
+        wlast[nwin] = probes;
+        achieved += wrate[nwin] / windows;
+    }
     if (failed) {
         why = failed;
         goto topics;
@@ -1000,6 +1015,16 @@ topics:
 done:;
     int pn = (int)llround(probes_per_s) > 0 ? (int)llround(probes_per_s) : 1;
     if (L.recv && m.d && m.s && w.d && w.s) {
+        size_t off = 0;
+        for (int k = 0; k < nwin; k++) { /* each window alone (w is reused) */
+            lat_stats_of(&L, wfirst[k], wlast[k], pn, &w);
+            off += (size_t)snprintf(
+                wjson + off, sizeof wjson - off,
+                "%s{\"probes\":%d,\"seen\":%d,\"rate_achieved\":%.0f,\"p50_ms\":%.2f,"
+                "\"p99_ms\":%.2f,\"max_ms\":%.2f}",
+                k ? "," : "", wlast[k] - wfirst[k] + 1, w.n, wrate[k], pct(w.d, w.n, 0.5),
+                pct(w.d, w.n, 0.99), w.n ? w.d[w.n - 1] : -1);
+        }
         lat_stats_of(&L, first, probes, pn, &m);
         lat_stats_of(&L, 1, first - 1, pn, &w);
     }
@@ -1011,13 +1036,13 @@ done:;
            "\"per_second_max_ms\":[%s],\"settle_seconds\":%.1f,\"settle_rate_achieved\":%.0f,"
            "\"settle_probes\":%d,\"settle_seen\":%d,\"settle_p50_ms\":%.2f,"
            "\"settle_p99_ms\":%.2f,\"settle_max_ms\":%.2f,\"settle_per_second_max_ms\":[%s],"
-           "\"error\":\"%s\"}\n",
+           "\"windows\":%d,\"window_stats\":[%s],\"error\":\"%s\"}\n",
            rate, achieved, seconds, background, b.wraps, probes - first + 1, m.n,
            probes - first + 1 - m.n, L.dr_failed, L.derived, warmup_ms, m.n ? m.d[0] : -1,
            pct(m.d, m.n, 0.5), pct(m.d, m.n, 0.9), pct(m.d, m.n, 0.99), m.n ? m.d[m.n - 1] : -1,
            m.n ? m.mean : -1, pct(m.s, m.n, 0.5), pct(m.s, m.n, 0.99), m.n ? m.s[m.n - 1] : -1,
            m.per_s, settle_s, settle_rate, first - 1, w.n, pct(w.d, w.n, 0.5), pct(w.d, w.n, 0.99),
-           w.n ? w.d[w.n - 1] : -1, w.per_s, why);
+           w.n ? w.d[w.n - 1] : -1, w.per_s, nwin, wjson, why);
     for (int i = 0; i < b.n; i++) {
         fclose(b.fp[i]);
         rd_kafka_topic_destroy(b.rkt[i]);
@@ -1053,7 +1078,7 @@ static int usage(void) {
             "                          [--beyond N] [--since-ms MS] [--timeout S] TOPIC...\n"
             "       " PROG " committed -b BOOT -g GROUP TOPIC...\n"
             "       " PROG " latency   -b BOOT --derived T --cloudtrail T --okta T --rate R\n"
-            "                          --seconds S [--probes-per-s P] [--settle S]\n"
+            "                          --seconds S [--windows N] [--probes-per-s P] [--settle S]\n"
             "                          [--warmup-timeout S] [--drain-timeout S] TOPIC=FILE...\n");
     return 2;
 }
@@ -1069,6 +1094,7 @@ int main(int argc, char **argv) {
     until_mode until = UNTIL_DONE;
     int64_t beyond = 0, since = wall_ms();
     double timeout = 900, rate = 0, seconds = 0, pps = 20, warm = 120, drain = 30, settle = 0;
+    int windows = 1;
     static const struct option opts[] = {{"brokers", required_argument, NULL, 'b'},
                                          {"config", required_argument, NULL, 'c'},
                                          {"group", required_argument, NULL, 'g'},
@@ -1086,6 +1112,7 @@ int main(int argc, char **argv) {
                                          {"warmup-timeout", required_argument, NULL, 'w'},
                                          {"settle", required_argument, NULL, 'L'},
                                          {"drain-timeout", required_argument, NULL, 'D'},
+                                         {"windows", required_argument, NULL, 'W'},
                                          {NULL, 0, NULL, 0}};
     optind = 2;
     int c;
@@ -1151,6 +1178,11 @@ int main(int argc, char **argv) {
         case 'D':
             drain = atof(optarg);
             break;
+        case 'W':
+            windows = atoi(optarg);
+            if (windows < 1 || windows > MAX_WINDOWS)
+                return usage();
+            break;
         default:
             return usage();
         }
@@ -1172,7 +1204,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "watch") == 0 && group)
         return cmd_watch(boot, group, facts, until, beyond, since, timeout, rest, nrest);
     if (strcmp(cmd, "latency") == 0 && derived && ct && okta && rate > 0 && seconds > 0 && pps > 0)
-        return cmd_latency(boot, derived, ct, okta, rate, seconds, pps, settle, warm, drain, rest,
-                           nrest);
+        return cmd_latency(boot, derived, ct, okta, rate, seconds, windows, pps, settle, warm,
+                           drain, rest, nrest);
     return usage();
 }

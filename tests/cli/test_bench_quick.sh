@@ -87,7 +87,9 @@ for w in ('', 'settle_'):
     assert abs(max(t) - d[w + 'max_ms']) <= 1, (t, d[w + 'max_ms'])
 assert d['settle_seconds'] > 0 and d['settle_probes'] > 0, d
 assert d['settle_seen'] == d['settle_probes'] and d['error'] == '', d
-assert d['probes'] + d['settle_probes'] <= 20 * (d['seconds'] + d['settle_seconds']) + 2, d
+assert d['probes'] + d['settle_probes'] <= 20 * (d['windows'] * d['seconds'] + d['settle_seconds']) + 2, d
+assert d['windows'] == 1 and len(d['window_stats']) == 1, d
+assert d['window_stats'][0]['seen'] == d['probes'] == d['seen'], d
 PY"
 else
     echo "note: java missing: the Kafka rows are skipped"
@@ -95,12 +97,13 @@ else
         "grep -q '\"id\":\"kafka.vs_bare_consumer\".*not measured: skipped: java not found' '$R'"
 fi
 # the Kafka rows with one stage (processing.stages = 1: no facts topic to
-# follow), at the tiny scale
+# follow), at the tiny scale, two runs per figure: two latency windows
 if command -v java >/dev/null 2>&1 &&
     ! grep -q '"id":"kafka.vs_bare_consumer".*not measured: skipped' "$R"; then
     OUT1=$TMP/out1
-    TMPDIR=$TMP timeout 150 bash "$ROOT/tests/bench/run.sh" --tiny --only-kafka --stages 1 \
-        --bin-dir "$BIN_DIR" --out "$OUT1" --cache "$TMP/cache" >"$TMP/stdout1" 2>"$TMP/stderr1"
+    TMPDIR=$TMP timeout 200 bash "$ROOT/tests/bench/run.sh" --tiny --only-kafka --stages 1 \
+        --repeats 2 --bin-dir "$BIN_DIR" --out "$OUT1" --cache "$TMP/cache" \
+        >"$TMP/stdout1" 2>"$TMP/stderr1"
     rc=$?
     check "run.sh --tiny --only-kafka --stages 1 exits 0 (rc=$rc)" "[ $rc -eq 0 ]"
     [ $rc -eq 0 ] || tail -n 30 "$TMP/stderr1" | sed 's/^/    /'
@@ -112,6 +115,21 @@ if command -v java >/dev/null 2>&1 &&
     done
     check "one stage: the runs logged one stage and no facts topic was followed" \
         "grep -q 'exactly-once processing (one stage)' '$OUT1/logs/kafka-run-1.log'"
+    # two windows, each alone in window_stats; each latency figure is the
+    # median of the two (their mean), with both as the row's runs
+    check "one stage: two latency windows, each latency figure the median of theirs" \
+        "python3 - '$OUT1/logs/kafka-latency.json' '$OUT1/results.json' <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['windows'] == 2 and len(d['window_stats']) == 2, d
+assert sum(w['probes'] for w in d['window_stats']) == d['probes'], d
+rows = {r['id']: r for r in json.load(open(sys.argv[2]))['results']}
+for k in ('p50_ms', 'p99_ms', 'max_ms'):
+    v = [w[k] for w in d['window_stats']]
+    r = rows['latency.' + k]
+    assert r['runs'] == v, (r, v)
+    assert abs(r['value'] - sum(v) / 2) <= 0.01 * max(1, abs(r['value'])), (r, v)
+PY"
 fi
 check "table.txt printed with its header" "grep -q '^metric ' '$OUT/table.txt' && grep -q '^metric ' '$TMP/stdout'"
 check "the state held the generated NHIs" "grep -q '\"id\":\"state.nhis\",[^}]*\"value\":[1-9]' '$R'"
