@@ -864,7 +864,7 @@ static int cmd_latency(const char *boot, const char *derived, const char *ct_top
                    .s = malloc(sizeof(double) * (size_t)L.nprobes)};
     int wfirst[MAX_WINDOWS] = {0}, wlast[MAX_WINDOWS] = {0}, nwin = 0;
     double wrate[MAX_WINDOWS] = {0};
-    char wjson[MAX_WINDOWS * 128] = "";
+    char wjson[MAX_WINDOWS * 256] = "";
     pthread_t tp, tc;
     bool threads = false;
     int rc = 1, probes = 0, seen = 0, first = 1; /* first: the first measured probe */
@@ -1016,7 +1016,9 @@ done:;
     int pn = (int)llround(probes_per_s) > 0 ? (int)llround(probes_per_s) : 1;
     if (L.recv && m.d && m.s && w.d && w.s) {
         size_t off = 0;
-        for (int k = 0; k < nwin; k++) { /* each window alone (w is reused) */
+        /* each window alone (w is reused); an entry takes at most about
+         * 170 bytes, so the buffer holds MAX_WINDOWS of them */
+        for (int k = 0; k < nwin && off < sizeof wjson; k++) {
             lat_stats_of(&L, wfirst[k], wlast[k], pn, &w);
             off += (size_t)snprintf(
                 wjson + off, sizeof wjson - off,
