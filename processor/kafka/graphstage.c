@@ -396,19 +396,29 @@ static int64_t parse_sum(const lg_graphstage *s) {
     return pc ? pc->deadlettered + pc->failed_folded : 0;
 }
 
-/* Sets the metrics' counters: every incarnation's committed batches, and
- * with two stages what the parse stage counted. */
+/* lg_graphstage_totals; *parse gets the sum of the parse stage's counts it
+ * added (each read once). */
+static void totals(const lg_graphstage *s, lg_engine_stats *out, int64_t *parse) {
+    lg_graphstage_stats(s, out);
+    if (s->o->stats_base) /* the stage's earlier incarnations: counters go on */
+        lg_engine_stats_add(out, s->o->stats_base);
+    int64_t dl = 0, ff = 0;
+    if (s->o->parse_counts)
+        dl = s->o->parse_counts->deadlettered, ff = s->o->parse_counts->failed_folded;
+    out->deadlettered += (uint64_t)dl;
+    out->failed_calls += (uint64_t)ff;
+    *parse = dl + ff;
+}
+
+void lg_graphstage_totals(const lg_graphstage *s, lg_engine_stats *out) {
+    int64_t parse;
+    totals(s, out, &parse);
+}
+
+/* Sets the metrics' counters from the totals. */
 static void update_counts(lg_graphstage *s) {
     lg_engine_stats st;
-    lg_graphstage_stats(s, &st);
-    if (s->o->stats_base) /* the stage's earlier incarnations: counters go on */
-        lg_engine_stats_add(&st, s->o->stats_base);
-    const lg_stage_counts *pc = s->o->parse_counts;
-    s->parse_seen = parse_sum(s);
-    if (pc) {
-        st.deadlettered += (uint64_t)pc->deadlettered;
-        st.failed_calls += (uint64_t)pc->failed_folded;
-    }
+    totals(s, &st, &s->parse_seen);
     lg_metrics_std_update(s->o->metrics, &st);
 }
 

@@ -93,6 +93,12 @@ int64_t lg_graphstage_source_count(const lg_graphstage *s, int src);
 /** Sum of the stats of the partitions' engines (derived events per type...). */
 void lg_graphstage_stats(const lg_graphstage *s, lg_engine_stats *out);
 
+/** What the metrics count: lg_graphstage_stats plus opts.stats_base (the
+ *  earlier incarnations) and, with two stages, opts.parse_counts (the
+ *  parse stage's dead letters in deadlettered, its folded failed calls in
+ *  failed_calls). */
+void lg_graphstage_totals(const lg_graphstage *s, lg_engine_stats *out);
+
 /** The stage's consumer (borrowed), e.g. for consumer-lag metrics. */
 rd_kafka_t *lg_graphstage_consumer(lg_graphstage *s);
 

@@ -556,12 +556,8 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
         lg_graphstage_step(gs, 0, true, errstr, errstr_size) != 0)
         goto cleanup;
     update_inputs(&std, in_base, coalesced_base, in, gs); /* the last reads too */
-    lg_engine_stats st;
-    lg_graphstage_stats(gs, &st);
-    lg_engine_stats_add(&st, &total); /* every incarnation of the stage */
-    /* the dead letters: the parse stage's, and the graph stage's (with one
-     * stage its engine's unusable input, else undecodable facts) */
-    int64_t deadlettered = parse_counts.deadlettered + (int64_t)st.deadlettered;
+    lg_engine_stats st; /* every incarnation of both stages, as the metrics */
+    lg_graphstage_totals(gs, &st);
     uint64_t derived = 0;
     for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
         derived += st.derived[t];
@@ -576,19 +572,18 @@ static int run_eos(const lg_kafka_run_opts *o, const char *bootstrap, lg_kafka_e
     lg_log(LG_LOG_INFO, COMP,
            "stopped: messages=%" PRId64 " facts=%" PRId64 " cloudtrail=%" PRId64 " okta=%" PRId64
            " github=%" PRId64 " bedrock=%" PRId64 " duplicates=%" PRIu64 " coalesced=%" PRId64
-           " failed_calls=%" PRId64 " deadlettered=%" PRId64 " derived=%" PRIu64 " restarts=%d",
+           " failed_calls=%" PRIu64 " deadlettered=%" PRIu64 " derived=%" PRIu64 " restarts=%d",
            consumed_before + input_committed(in, gs),
            graph_committed_before + lg_graphstage_committed(gs), records[LG_SRC_CLOUDTRAIL],
            records[LG_SRC_OKTA], records[LG_SRC_GITHUB], records[LG_SRC_BEDROCK], st.duplicates,
-           coalesced, (int64_t)st.failed_calls + parse_counts.failed_folded, deadlettered, derived,
-           restarts);
+           coalesced, st.failed_calls, st.deadlettered, derived, restarts);
     if (o->demo && o->out) {
         lg_demo_watch_poll(watch, o->out, 200);
         fprintf(o->out, "\ndemo: %" PRId64 " input messages processed; derived events:", produced);
         for (int t = 0; t < LG_DERIVED_TYPE_COUNT; t++)
             fprintf(o->out, " %s=%" PRId64, lg_derived_type_name((lg_derived_type)t),
                     lg_demo_watch_seen(watch, (lg_derived_type)t));
-        fprintf(o->out, "; dead-lettered=%" PRId64 "\n", deadlettered);
+        fprintf(o->out, "; dead-lettered=%" PRIu64 "\n", st.deadlettered);
     }
     rc = 0;
 cleanup:

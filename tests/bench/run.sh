@@ -875,7 +875,6 @@ kafka_latency() {
     for k in p50_ms p99_ms max_ms; do
         local -a v
         mapfile -t v < <(window_vals "$l" "$k")
-        ((${#v[@]})) || v=("$(json_num "$l" "$k")")
         fig[$k]=$(median "${v[@]}")
         runs[$k]="[]"
         ((${#v[@]} > 1)) && runs[$k]="[$(IFS=,; echo "${v[*]}")]"
