@@ -46,7 +46,8 @@
 # BENCH_RUN_CONF (lines appended to every `lineaged run` configuration, for
 # experiments with settings; the results record it), BENCH_LATENCY_RATE
 # (the latency load's rate in events/s instead of 50% of the measured
-# maximum: compares builds at the same load).
+# maximum: compares builds at the same load), BENCH_BROKER_PROPERTIES
+# (server.properties lines for the bench's broker, after its defaults).
 # Exit: 0 when every measurement ran (whether targets are met or not), 1 when
 # one failed (its row says so), 2 on a usage error.
 set -uo pipefail
@@ -182,6 +183,8 @@ calc() { awk "BEGIN { printf \"%.6g\n\", $1 }"; }
 json_str() {
     local s=${1//\\/\\\\}
     s=${s//\"/\\\"}
+    s=${s//$'\n'/\\n}
+    s=${s//$'\t'/\\t}
     printf '"%s"' "$s"
 }
 
@@ -393,9 +396,22 @@ bench_replay() {
 # no HTTP API. The input topics have 3 partitions each; the facts and
 # changelog topics (1 partition: facts.partitions' default) are created
 # beforehand with production-size segments (256 MiB, the test broker's
-# default is 1 MiB) so that the log cleaner does not compact the changelog
-# while it is measured.
+# default is 1 MiB), so that the log cleaner does not compact the changelog
+# every few seconds; under the latency load its segments still roll every
+# 20-30 s, each roll a cleaning pass.
+#
+# The test broker's log cleaner is tuned for compaction tests that must
+# finish in seconds: a 4 MiB dedupe buffer (about 157,000 distinct keys a pass) and
+# a 1 s back-off. Over a changelog of millions of records that cleaner
+# never stops, re-copying the log's head a few hundred thousand keys at a
+# time on the CPUs lineaged is measured on. The bench's broker runs
+# Kafka's own defaults instead (128 MiB, 15 s), as a production broker
+# would; BENCH_BROKER_PROPERTIES (server.properties lines) adds to them or
+# overrides them for experiments, and the results record it.
 BROKER_SH=$ROOT/tests/integration/kafka/broker.sh
+BROKER_PROPERTIES="log.cleaner.dedupe.buffer.size=134217728
+log.cleaner.backoff.ms=15000${BENCH_BROKER_PROPERTIES:+
+$BENCH_BROKER_PROPERTIES}"
 BOOT=""
 LGPID=""
 LGSTART=0
@@ -431,7 +447,8 @@ kafka_start() {
         return 1
     fi
     say "Kafka: starting a broker"
-    if ! bash "$BROKER_SH" start "$work/broker" >"$log_dir/kafka-broker.log" 2>&1; then
+    if ! LG_KAFKA_PROPERTIES=$BROKER_PROPERTIES bash "$BROKER_SH" start "$work/broker" \
+        >"$log_dir/kafka-broker.log" 2>&1; then
         echo "measurement failed: the broker did not start (logs/kafka-broker.log)"
         return 1
     fi
@@ -1275,6 +1292,7 @@ dirty=false
     printf '"run_conf_extra":%s,\n' "$(json_str "${BENCH_RUN_CONF:-}")"
     printf '"processing_stages":%s,\n' "$(one_stage && echo 1 || echo 2)"
     printf '"latency_rate_fixed":%s,\n' "${BENCH_LATENCY_RATE:-null}"
+    printf '"broker_properties":%s,\n' "$(json_str "$BROKER_PROPERTIES")"
     printf '"errors":%s,\n"results":[\n' "$errors"
     for ((i = 0; i < ${#rows[@]}; i++)); do
         printf '%s%s\n' "${rows[$i]}" "$([[ $i -lt $((${#rows[@]} - 1)) ]] && echo ,)"
@@ -1291,6 +1309,7 @@ dirty=false
     [[ $scale != full ]] && echo "note: $scale scale; the targets are stated for the full scale (make bench)"
     [[ -n ${BENCH_RUN_CONF:-} ]] && echo "lineaged run settings added (BENCH_RUN_CONF): $(tr '\n' ';' <<<"$BENCH_RUN_CONF")"
     ((kafka)) && one_stage && echo "lineaged run in one stage (processing.stages = 1): no facts topic"
+    [[ -n ${BENCH_BROKER_PROPERTIES:-} ]] && echo "broker settings added (BENCH_BROKER_PROPERTIES): $(tr '\n' ';' <<<"$BENCH_BROKER_PROPERTIES")"
     [[ -n ${BENCH_LATENCY_RATE:-} ]] && echo "latency load fixed at $BENCH_LATENCY_RATE events/s (BENCH_LATENCY_RATE), not 50% of the maximum"
     echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg)" \
         "(anything above ~0.3 means other work shared the CPUs)"

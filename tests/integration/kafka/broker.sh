@@ -21,6 +21,9 @@
 #   LG_KAFKA_READY_TIMEOUT  seconds to wait for a started broker to answer (default 120)
 #   LG_KAFKA_STOP_TIMEOUT   seconds between TERM and KILL (default 30)
 #   LG_KAFKA_HEAP           broker -Xmx (default 512m)
+#   LG_KAFKA_PROPERTIES     extra server.properties lines (key=value, one a
+#                           line), written after the test defaults, so they
+#                           win; read when a workdir is first configured
 #   JAVA, MVN, KCAT         commands to use (default java, mvn, kcat)
 #
 # Files in <workdir>: server.properties, broker.env (ports, cluster id,
@@ -204,6 +207,9 @@ num.io.threads=2
 num.recovery.threads.per.data.dir=1
 background.threads=2
 EOF
+    if [[ -n ${LG_KAFKA_PROPERTIES:-} ]]; then
+        printf '# From LG_KAFKA_PROPERTIES:\n%s\n' "$LG_KAFKA_PROPERTIES" >>"$WORKDIR/server.properties"
+    fi
     cat >"$WORKDIR/broker.env" <<EOF
 BROKER_PORT=$port
 BROKER_CONTROLLER_PORT=$cport
