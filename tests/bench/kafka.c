@@ -58,8 +58,9 @@
  *       to a new kind of load, which a steady-state latency leaves out.
  *       With --windows N the timed phase is N windows of S seconds in a
  *       row, each also reported alone (window_stats: its probes, p50, p99,
- *       max and rate), so that a figure can be the median of N windows;
- *       the top-level figures cover every window's probes.
+ *       max, rate, and its start and end on the wall clock in Unix ms, to
+ *       line up with other logs), so that a figure can be the median of N
+ *       windows; the top-level figures cover every window's probes.
  *
  * Every command prints one JSON object on stdout. Exit 0 on success, 1 on a
  * Kafka error or timeout (the JSON says which), 2 on a usage error.
@@ -864,7 +865,8 @@ static int cmd_latency(const char *boot, const char *derived, const char *ct_top
                    .s = malloc(sizeof(double) * (size_t)L.nprobes)};
     int wfirst[MAX_WINDOWS] = {0}, wlast[MAX_WINDOWS] = {0}, nwin = 0;
     double wrate[MAX_WINDOWS] = {0};
-    char wjson[MAX_WINDOWS * 256] = "";
+    int64_t wstart[MAX_WINDOWS] = {0}, wend[MAX_WINDOWS] = {0}; /* wall clock, ms */
+    char wjson[MAX_WINDOWS * 320] = "";
     pthread_t tp, tc;
     bool threads = false;
     int rc = 1, probes = 0, seen = 0, first = 1; /* first: the first measured probe */
@@ -978,7 +980,9 @@ static int cmd_latency(const char *boot, const char *derived, const char *ct_top
     first = probes + 1;
     for (; nwin < windows && !failed; nwin++) {
         wfirst[nwin] = probes + 1;
+        wstart[nwin] = wall_ms();
         failed = lat_load(&L, &b, ct, rate, every, seconds, &probes, &background, &wrate[nwin]);
+        wend[nwin] = wall_ms();
         wlast[nwin] = probes;
         achieved += wrate[nwin] / windows;
     }
@@ -1017,15 +1021,16 @@ done:;
     if (L.recv && m.d && m.s && w.d && w.s) {
         size_t off = 0;
         /* each window alone (w is reused); an entry takes at most about
-         * 170 bytes, so the buffer holds MAX_WINDOWS of them */
+         * 230 bytes, so the buffer holds MAX_WINDOWS of them */
         for (int k = 0; k < nwin && off < sizeof wjson; k++) {
             lat_stats_of(&L, wfirst[k], wlast[k], pn, &w);
             off += (size_t)snprintf(
                 wjson + off, sizeof wjson - off,
                 "%s{\"probes\":%d,\"seen\":%d,\"rate_achieved\":%.0f,\"p50_ms\":%.2f,"
-                "\"p99_ms\":%.2f,\"max_ms\":%.2f}",
+                "\"p99_ms\":%.2f,\"max_ms\":%.2f,\"start_unix_ms\":%" PRId64
+                ",\"end_unix_ms\":%" PRId64 "}",
                 k ? "," : "", wlast[k] - wfirst[k] + 1, w.n, wrate[k], pct(w.d, w.n, 0.5),
-                pct(w.d, w.n, 0.99), w.n ? w.d[w.n - 1] : -1);
+                pct(w.d, w.n, 0.99), w.n ? w.d[w.n - 1] : -1, wstart[k], wend[k]);
         }
         lat_stats_of(&L, first, probes, pn, &m);
         lat_stats_of(&L, 1, first - 1, pn, &w);

@@ -847,6 +847,36 @@ window_vals() {
     sed -n 's/.*"window_stats":\[\([^]]*\)\].*/\1/p' "$1" | grep -oE "\"$2\":-?[0-9.]+" | cut -d: -f2
 }
 
+# cleaner_in_windows JSON BROKER_LOG: how much of the latency windows
+# (window_stats' start_unix_ms and end_unix_ms) the broker's log cleaner was
+# at work, from its log (a pass runs from "Beginning cleaning of log" to
+# the cleaner thread's statistics): "PASSES SECONDS MEASURED_SECONDS".
+# The broker logs local time, which mktime reads back the same way.
+cleaner_in_windows() {
+    paste -d' ' <(window_vals "$1" start_unix_ms) <(window_vals "$1" end_unix_ms) |
+        awk 'function ms(d, t) {
+                 gsub(/-/, " ", d); gsub(/:/, " ", t); split(t, f, ".")
+                 return mktime(d " " f[1]) * 1000 + f[2]
+             }
+             FNR == NR { ws[++nw] = $1; we[nw] = $2; measured += $2 - $1; next }
+             /Beginning cleaning of log/ { open = ms($1, $2); next }
+             /LogCleaner\$CleanerThread - \[kafka-log-cleaner-thread-[0-9]*\]: *$/ && open {
+                 ps[++np] = open; pe[np] = ms($1, $2); open = 0
+             }
+             END {
+                 if (open) { ps[++np] = open; pe[np] = we[nw] }
+                 for (i = 1; i <= np; i++) {
+                     hit = 0
+                     for (j = 1; j <= nw; j++) {
+                         a = ps[i] > ws[j] ? ps[i] : ws[j]; b = pe[i] < we[j] ? pe[i] : we[j]
+                         if (b > a) { busy += b - a; hit = 1 }
+                     }
+                     passes += hit
+                 }
+                 printf "%d %.1f %.1f\n", passes, busy / 1000, measured / 1000
+             }' - "$2"
+}
+
 # Latency at 50% of RATE through the running instance of run NAME.
 kafka_latency() {
     local max=$1 name=$2 rate bg l=$log_dir/kafka-latency.json
@@ -887,6 +917,14 @@ kafka_latency() {
  $(json_num "$l" settle_p50_ms), p99 $(json_num "$l" settle_p99_ms) ms)"
     ((lat_windows > 1)) && note+="; the median of the windows' figures (runs), over all\
  their probes p50 $(json_num "$l" p50_ms), p99 $(json_num "$l" p99_ms), max $(json_num "$l" max_ms) ms"
+    # the broker's compaction of lineaged's changelog, on the same CPUs, is
+    # what makes most of the worst seconds (performance.md)
+    local cw
+    if cw=$(cleaner_in_windows "$l" "$work/broker/broker.log") && [[ -n $cw ]]; then
+        read -r -a cw <<<"$cw"
+        note+="; the broker's log cleaner was at work ${cw[1]} s of the ${cw[2]} s measured\
+ (${cw[0]} pass(es) over the changelog; logs/kafka-broker-server.log)"
+    fi
     # each figure: the median of the windows' (one window: its own)
     local -A fig runs
     for k in p50_ms p99_ms max_ms; do

@@ -133,7 +133,15 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d['windows'] == 2 and len(d['window_stats']) == 2, d
 assert sum(w['probes'] for w in d['window_stats']) == d['probes'], d
+# the windows on the wall clock: in a row, each as long as asked (the
+# load's own last batch may end it a little late)
+w1, w2 = d['window_stats']
+for w in (w1, w2):
+    assert d['seconds'] * 1000 - 50 <= w['end_unix_ms'] - w['start_unix_ms'] < d['seconds'] * 1000 + 2000, w
+assert 0 <= w2['start_unix_ms'] - w1['end_unix_ms'] < 1000, d
 rows = {r['id']: r for r in json.load(open(sys.argv[2]))['results']}
+# the broker's log cleaner over those windows, from its log
+assert 'the broker\'s log cleaner was at work' in rows['latency.p99_ms']['note'], rows['latency.p99_ms']
 for k in ('p50_ms', 'p99_ms', 'max_ms'):
     v = [w[k] for w in d['window_stats']]
     r = rows['latency.' + k]
