@@ -401,10 +401,10 @@ bench_replay() {
 # 20-30 s, each roll a cleaning pass.
 #
 # The test broker's log cleaner is tuned for compaction tests that must
-# finish in seconds: a 4 MiB dedupe buffer (about 157,000 distinct keys a pass) and
-# a 1 s back-off. Over a changelog of millions of records that cleaner
-# never stops, re-copying the log's head a few hundred thousand keys at a
-# time on the CPUs lineaged is measured on. The bench's broker runs
+# finish in seconds: a 4 MiB dedupe buffer (about 157,000 distinct keys a
+# pass) and a 1 s back-off. Over a changelog of millions of records that
+# cleaner never stops, re-copying the log's head a few hundred thousand
+# keys at a time on the CPUs lineaged is measured on. The bench's broker runs
 # Kafka's own defaults instead (128 MiB, 15 s), as a production broker
 # would; BENCH_BROKER_PROPERTIES (server.properties lines) adds to them or
 # overrides them for experiments, and the results record it.
@@ -850,31 +850,34 @@ window_vals() {
 # cleaner_in_windows JSON BROKER_LOG: how much of the latency windows
 # (window_stats' start_unix_ms and end_unix_ms) the broker's log cleaner was
 # at work, from its log (a pass runs from "Beginning cleaning of log" to
-# the cleaner thread's statistics): "PASSES SECONDS MEASURED_SECONDS".
-# The broker logs local time, which mktime reads back the same way.
+# the cleaner thread's statistics): "PASSES SECONDS MEASURED_SECONDS", or
+# nothing (status 1) without windows. The broker logs local time, which
+# mktime reads back the same way.
 cleaner_in_windows() {
-    paste -d' ' <(window_vals "$1" start_unix_ms) <(window_vals "$1" end_unix_ms) |
-        awk 'function ms(d, t) {
-                 gsub(/-/, " ", d); gsub(/:/, " ", t); split(t, f, ".")
-                 return mktime(d " " f[1]) * 1000 + f[2]
-             }
-             FNR == NR { ws[++nw] = $1; we[nw] = $2; measured += $2 - $1; next }
-             /Beginning cleaning of log/ { open = ms($1, $2); next }
-             /LogCleaner\$CleanerThread - \[kafka-log-cleaner-thread-[0-9]*\]: *$/ && open {
-                 ps[++np] = open; pe[np] = ms($1, $2); open = 0
-             }
-             END {
-                 if (open) { ps[++np] = open; pe[np] = we[nw] }
-                 for (i = 1; i <= np; i++) {
-                     hit = 0
-                     for (j = 1; j <= nw; j++) {
-                         a = ps[i] > ws[j] ? ps[i] : ws[j]; b = pe[i] < we[j] ? pe[i] : we[j]
-                         if (b > a) { busy += b - a; hit = 1 }
-                     }
-                     passes += hit
+    local w
+    w=$(paste -d' ' <(window_vals "$1" start_unix_ms) <(window_vals "$1" end_unix_ms))
+    [[ -n $w && -f $2 ]] || return 1
+    awk 'function ms(d, t) {
+             gsub(/-/, " ", d); gsub(/:/, " ", t); split(t, f, ".")
+             return mktime(d " " f[1]) * 1000 + f[2]
+         }
+         FNR == NR { ws[++nw] = $1; we[nw] = $2; measured += $2 - $1; next }
+         /Beginning cleaning of log/ { open = ms($1, $2); next }
+         /LogCleaner\$CleanerThread - \[kafka-log-cleaner-thread-[0-9]*\]: *$/ && open {
+             ps[++np] = open; pe[np] = ms($1, $2); open = 0
+         }
+         END {
+             if (open) { ps[++np] = open; pe[np] = we[nw] }
+             for (i = 1; i <= np; i++) {
+                 hit = 0
+                 for (j = 1; j <= nw; j++) {
+                     a = ps[i] > ws[j] ? ps[i] : ws[j]; b = pe[i] < we[j] ? pe[i] : we[j]
+                     if (b > a) { busy += b - a; hit = 1 }
                  }
-                 printf "%d %.1f %.1f\n", passes, busy / 1000, measured / 1000
-             }' - "$2"
+                 passes += hit
+             }
+             printf "%d %.1f %.1f\n", passes, busy / 1000, measured / 1000
+         }' - "$2" <<<"$w"
 }
 
 # Latency at 50% of RATE through the running instance of run NAME.
