@@ -390,24 +390,25 @@ static void note_arrival(lg_graphstage *s, const rd_kafka_message_t *m) {
         lg_stage_arrivals_add(&s->arrived, at);
 }
 
-/* The sum of the parse stage's counts: whether they changed. */
-static int64_t parse_sum(const lg_graphstage *s) {
+/* Reads the parse stage's counts once each (0 without two stages) into
+ * *dl and *ff; returns their sum, which tells whether they changed. */
+static int64_t parse_read(const lg_graphstage *s, int64_t *dl, int64_t *ff) {
     const lg_stage_counts *pc = s->o->parse_counts;
-    return pc ? pc->deadlettered + pc->failed_folded : 0;
+    *dl = pc ? pc->deadlettered : 0;
+    *ff = pc ? pc->failed_folded : 0;
+    return *dl + *ff;
 }
 
 /* lg_graphstage_totals; *parse gets the sum of the parse stage's counts it
- * added (each read once). */
+ * added. */
 static void totals(const lg_graphstage *s, lg_engine_stats *out, int64_t *parse) {
     lg_graphstage_stats(s, out);
     if (s->o->stats_base) /* the stage's earlier incarnations: counters go on */
         lg_engine_stats_add(out, s->o->stats_base);
-    int64_t dl = 0, ff = 0;
-    if (s->o->parse_counts)
-        dl = s->o->parse_counts->deadlettered, ff = s->o->parse_counts->failed_folded;
+    int64_t dl, ff;
+    *parse = parse_read(s, &dl, &ff);
     out->deadlettered += (uint64_t)dl;
     out->failed_calls += (uint64_t)ff;
-    *parse = dl + ff;
 }
 
 void lg_graphstage_totals(const lg_graphstage *s, lg_engine_stats *out) {
@@ -761,7 +762,8 @@ static int step(lg_graphstage *s, int timeout_ms, bool force, char *errstr, size
         return commit(s, errstr, errstr_size);
     /* the parse stage committed counts that came with no fact (dead letters,
      * folded failed calls) */
-    if (s->o->metrics && parse_sum(s) != s->parse_seen)
+    int64_t dl, ff;
+    if (s->o->metrics && parse_read(s, &dl, &ff) != s->parse_seen)
         update_counts(s);
     return 0;
 }

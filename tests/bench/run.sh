@@ -121,9 +121,9 @@ if ! [[ $repeats =~ ^[1-9][0-9]*$ ]]; then
 fi
 # the latency's measured windows: one per repeat (at most 16), each with
 # events not sent before (events that come round again cost far less): at
-# full scale 30,000 events a second of load, above half of any maximum
-# measured on 2 CPUs (51,000 events/s); kafka-latency.json's
-# background_wraps says whether the files came round
+# full scale 30,000 events a second of load, about half of the highest
+# maximum measured on 2 CPUs (60,755 events/s, one stage, 2026-12-08);
+# kafka-latency.json's background_wraps says whether the files came round
 lat_windows=$((repeats < 16 ? repeats : 16))
 [[ $scale == full ]] && lat_events=$((30000 * (lat_settle + lat_windows * lat_seconds)))
 if [[ -n ${BENCH_LATENCY_RATE:-} && ! $BENCH_LATENCY_RATE =~ ^[1-9][0-9]*$ ]]; then
@@ -404,10 +404,10 @@ bench_replay() {
 # finish in seconds: a 4 MiB dedupe buffer (about 157,000 distinct keys a
 # pass) and a 1 s back-off. Over a changelog of millions of records that
 # cleaner never stops, re-copying the log's head a few hundred thousand
-# keys at a time on the CPUs lineaged is measured on. The bench's broker runs
-# Kafka's own defaults instead (128 MiB, 15 s), as a production broker
-# would; BENCH_BROKER_PROPERTIES (server.properties lines) adds to them or
-# overrides them for experiments, and the results record it.
+# keys at a time on the CPUs lineaged is measured on. The bench's broker
+# runs Kafka's own defaults instead (128 MiB, 15 s), as a production
+# broker would; BENCH_BROKER_PROPERTIES (server.properties lines) adds to
+# them or overrides them for experiments, and the results record it.
 BROKER_SH=$ROOT/tests/integration/kafka/broker.sh
 BROKER_PROPERTIES="log.cleaner.dedupe.buffer.size=134217728
 log.cleaner.backoff.ms=15000${BENCH_BROKER_PROPERTIES:+
